@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtlife: a kselftest-style conformance suite for the virtualization
+# enable/disable lifecycle, with its reference driver.
+#
+#   make            build the driver (driver/*.ko) and the suite
+#   make run_vm     install what is missing, build, boot the default QEMU
+#                   machine and run the whole suite there (the main job)
+#   make check      the project's own tests: warnings-as-errors builds,
+#                   checkpatch, tool self-tests, the suite in the VM
+#   make run_tests  run the suite on the running kernel (a real host; root)
+#   make install    INSTALL_PATH=DIR: a kselftest collection (virtlife/)
+#   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
+#
+# Variables: KDIR (kernel build dir for the modules), KSRC (kernel tree for
+# the harness headers and checkpatch; default: Debian's linux-source),
+# MACHINE (machine profile, default "default"), VM_TIMEOUT (seconds).
+
+BUILD := $(CURDIR)/build
+KFILES := $(BUILD)/kernel-files
+MACHINE ?= default
+VM_TIMEOUT ?= 900
+
+# The kernel the VM boots: the newest /boot/vmlinuz-* whose build dir is
+# installed. The modules are built for exactly that kernel.
+VM_KVER ?= $(shell for k in $$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V); do \
+	[ -d /lib/modules/$$k/build ] && echo $$k; done | tail -n 1)
+VM_KDIR := /lib/modules/$(VM_KVER)/build
+
+export KSRC
+
+all: driver selftests
+
+driver:
+	$(MAKE) -C driver $(if $(KDIR),KDIR=$(KDIR))
+
+selftests:
+	$(MAKE) -C selftests KFILES=$(KFILES)
+
+deps:
+	@tools/install-deps
+
+run_tests: all
+	@mkdir -p $(BUILD)
+	@selftests/run_tests.sh | tools/ktap-summary --log $(BUILD)/run_tests.log
+
+# The main job. Deps first, then the build for the VM's kernel, then one
+# guest running the whole suite; the KTAP stream and the console are kept.
+run_vm: deps
+	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
+	@mkdir -p $(BUILD)/run_vm
+	@echo "run_vm: kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/"
+	@set -o pipefail; start=$$(date +%s); \
+	tools/vmrun --quiet --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
+		--timeout $(VM_TIMEOUT) --log $(BUILD)/run_vm/console.log \
+		-- selftests/run_tests.sh 2>&1 | \
+		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
+	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
+
+# checkpatch as the kernel would run it on a patch to these files.
+checkpatch: $(KFILES)/.origin
+	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f driver/*.c driver/*.h driver/uapi/*.h
+
+$(KFILES)/.origin:
+	tools/kernel-files $(KFILES)
+
+check: deps
+	@echo "== build, warnings as errors"
+	$(MAKE) -C driver clean >/dev/null
+	$(MAKE) -C driver KDIR=$(VM_KDIR) WERROR=1 W=1
+	$(MAKE) -C selftests clean >/dev/null
+	$(MAKE) -C selftests KFILES=$(KFILES) WERROR=1
+	@echo "== checkpatch"
+	$(MAKE) --no-print-directory checkpatch
+	@echo "== tool self-tests"
+	tools/tests/run
+	@echo "== the suite in the VM"
+	$(MAKE) --no-print-directory run_vm
+
+install: all
+	$(MAKE) -C selftests install INSTALL_PATH=$(or $(INSTALL_PATH),$(KSFT_INSTALL_PATH))
+
+# A kselftest tree: run_kselftest.sh, kselftest/ runner, kselftest-list.txt,
+# and the virtlife collection with its modules.
+gen_tar: all $(KFILES)/.origin
+	rm -rf $(BUILD)/kselftest && mkdir -p $(BUILD)/kselftest/kselftest
+	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest/virtlife
+	cp $(KFILES)/tools/testing/selftests/run_kselftest.sh $(BUILD)/kselftest/
+	cp $(KFILES)/tools/testing/selftests/kselftest/runner.sh \
+	   $(KFILES)/tools/testing/selftests/kselftest/prefix.pl $(BUILD)/kselftest/kselftest/
+	$(MAKE) -s -C selftests emit_tests > $(BUILD)/kselftest/kselftest-list.txt
+	tar -C $(BUILD) -czf $(BUILD)/kselftest.tar.gz kselftest
+	@echo "gen_tar: $(BUILD)/kselftest.tar.gz"
+
+clean:
+	$(MAKE) -C driver clean
+	$(MAKE) -C selftests clean
+	rm -rf $(BUILD)
+
+.PHONY: all driver selftests deps run_tests run_vm checkpatch check install gen_tar clean

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knobs - every control file rejects bad input with -EINVAL and changes
+ * nothing; read-only files and unknown ioctls are refused.
+ */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "virtlife.h"
+#include "vl_test.h"
+
+FIXTURE(knobs) {
+	char big_cpu[32];	/* "N 1" with N a CPU that cannot exist */
+};
+
+FIXTURE_SETUP(knobs)
+{
+	VL_SETUP("enable_at_load=1");
+	snprintf(self->big_cpu, sizeof(self->big_cpu), "%d 1",
+		 vl_nr_possible_cpus() + 4096);
+}
+
+VL_STANDARD_TEARDOWN(knobs)
+
+static const char *const bad_fault[] = {
+	"\n", "abc", "1", "0 ", "0 1 2", "0 -2", "-1 1", "0- 1", "0 1x",
+	"0,,1 1", "0 99999999999999999999", "none 1", "0\t1\n\n2",
+	"nonex", "1-0 1",
+};
+
+/* Write each bad value; each must fail with EINVAL and leave @path as it was. */
+static void reject_all(struct __test_metadata *_metadata, const char *path,
+		       const char *const *bad, int n, const char *extra)
+{
+	char before[4096], after[4096];
+	int i, ret;
+
+	ASSERT_LE(0, vl_read(path, before, sizeof(before)));
+	for (i = 0; i <= n; i++) {
+		const char *val = i < n ? bad[i] : extra;
+
+		ret = vl_write(path, val);
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("%s accepted \"%s\" (%d)", path, val, ret);
+		ASSERT_LE(0, vl_read(path, after, sizeof(after)));
+		EXPECT_STREQ(before, after) TH_LOG("%s changed by \"%s\"", path, val);
+	}
+}
+
+TEST_F(knobs, fault_knobs_reject_garbage)
+{
+	const int n = sizeof(bad_fault) / sizeof(bad_fault[0]);
+
+	/* Set a known value first so that "unchanged" is not just "empty". */
+	ASSERT_EQ(0, vl_write(VL_DEBUGFS "/fail_compat", "1 5"));
+	ASSERT_EQ(0, vl_write(VL_DEBUGFS "/fail_enable", "0 3"));
+	reject_all(_metadata, VL_DEBUGFS "/fail_compat", bad_fault, n, self->big_cpu);
+	reject_all(_metadata, VL_DEBUGFS "/fail_enable", bad_fault, n, self->big_cpu);
+}
+
+TEST_F(knobs, fault_knobs_round_trip)
+{
+	static const char *const good[][2] = {
+		{ "1 3", "1 3\n" },
+		{ "0-1 -1\n", "0-1 -1\n" },
+		{ "0,1 2", "0-1 2\n" },
+		{ "none", "none\n" },
+		{ "0 7", "0 7\n" },
+		{ "1 0", "none\n" },
+	};
+	const char *knobs[] = { "fail_compat", "fail_enable" };
+	char path[128], buf[128];
+	unsigned int i, k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), VL_DEBUGFS "/%s", knobs[k]);
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			ASSERT_EQ(0, vl_write(path, good[i][0]))
+				TH_LOG("%s rejected \"%s\"", path, good[i][0]);
+			ASSERT_LE(0, vl_read(path, buf, sizeof(buf)));
+			EXPECT_STREQ(good[i][1], buf);
+		}
+	}
+}
+
+/* features is write-only: compare the witness's per-CPU table instead. */
+TEST_F(knobs, simhw_features_reject_garbage)
+{
+	static const char *const bad[] = {
+		"\n", "x", "0", "0 0xzz", "-1 0x1", "0 1 2", "0 default x",
+		"1 -5", "default", "4096 0x1", "0 0x1ffffffffffffffff",
+	};
+	static struct simhw_cpu before[CPU_SETSIZE], after[CPU_SETSIZE];
+	int n, cpu;
+	unsigned int i;
+
+	ASSERT_EQ(0, simhw_set_features(0, "0x77"));
+	n = simhw_cpus(before, CPU_SETSIZE);
+	ASSERT_LT(0, n);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = vl_write(SIMHW_DEBUGFS "/features", bad[i]);
+
+		if (ret != -EINVAL)
+			TH_LOG("features: \"%s\" gave %d", bad[i], ret);
+		EXPECT_EQ(-EINVAL, ret);
+	}
+	ASSERT_EQ(n, simhw_cpus(after, CPU_SETSIZE));
+	for (cpu = 0; cpu < n; cpu++)
+		EXPECT_EQ(before[cpu].features, after[cpu].features)
+			TH_LOG("cpu%d", cpu);
+	EXPECT_EQ(0x77, after[0].features);
+}
+
+TEST_F(knobs, read_only_files_refuse_writes)
+{
+	static const char *const ro[] = {
+		VL_SYSFS "/usage_count", VL_SYSFS "/enabled_cpus",
+		VL_SYSFS "/backend", VL_DEBUGFS "/counters", VL_DEBUGFS "/cpus",
+		VL_DEBUGFS "/events", SIMHW_DEBUGFS "/cpus",
+		SIMHW_DEBUGFS "/enabled_cpus",
+	};
+	uint64_t usage;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		int ret = vl_write(ro[i], "0");
+
+		if (ret == 0)
+			TH_LOG("%s is writable", ro[i]);
+		EXPECT_NE(0, ret);
+	}
+	ASSERT_EQ(0, vl_usage(&usage));
+	EXPECT_EQ(1, usage);
+	ASSERT_STATE(vl_state_consistent);
+}
+
+TEST_F(knobs, unknown_ioctls_refused)
+{
+	uint64_t usage;
+	int dev, vm;
+
+	dev = open(VL_DEV, O_RDWR);
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(-1, ioctl(dev, _IO('V', 0x7f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(VIRTLIFE_API_VERSION, ioctl(dev, VIRTLIFE_GET_API_VERSION, 0));
+	vm = ioctl(dev, VIRTLIFE_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	EXPECT_EQ(-1, ioctl(vm, VIRTLIFE_CREATE_VM, 0));
+	EXPECT_EQ(ENOTTY, errno);
+	close(vm);
+	close(dev);
+	ASSERT_EQ(0, vl_usage(&usage));
+	EXPECT_EQ(1, usage);
+	ASSERT_STATE(vl_state_consistent);
+}
+
+VL_HARNESS_MAIN(VL_BASE_NEEDS)

@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mechanics shared by the virtlife tests: see virtlife_util.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "virtlife.h"		/* uapi */
+#include "virtlife_util.h"
+
+static const char *const vl_modules[] = { "virtlife", "virtlife_simhw" };
+
+/* ---------------------------------------------------------------- files */
+
+int vl_read(const char *path, char *buf, size_t size)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < size - 1) {
+		n = read(fd, buf + total, size - 1 - total);
+		if (n < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return (int)total;
+}
+
+int vl_write(const char *path, const char *str)
+{
+	size_t len = strlen(str);
+	ssize_t n;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, str, len);
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int vl_read_u64(const char *path, uint64_t *val)
+{
+	char buf[64], *end;
+	int ret = vl_read(path, buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EINVAL;
+	return 0;
+}
+
+bool vl_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* ------------------------------------------------------------- cpu sets */
+
+int vl_parse_cpulist(const char *s, cpu_set_t *set)
+{
+	CPU_ZERO(set);
+	while (*s && *s != '\n') {
+		char *end;
+		long a, b;
+
+		a = strtol(s, &end, 10);
+		if (end == s || a < 0)
+			return -EINVAL;
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a)
+				return -EINVAL;
+		}
+		if (b >= CPU_SETSIZE)
+			return -ERANGE;
+		for (; a <= b; a++)
+			CPU_SET(a, set);
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int vl_read_cpulist(const char *path, cpu_set_t *set)
+{
+	char buf[4096];
+	int ret = vl_read(path, buf, sizeof(buf));
+
+	return ret < 0 ? ret : vl_parse_cpulist(buf, set);
+}
+
+void vl_format_cpus(const cpu_set_t *set, char *buf, size_t size)
+{
+	size_t off = 0;
+	int cpu, start = -1;
+
+	buf[0] = '\0';
+	for (cpu = 0; cpu <= CPU_SETSIZE && off < size; cpu++) {
+		bool in = cpu < CPU_SETSIZE && CPU_ISSET(cpu, set);
+
+		if (in && start < 0)
+			start = cpu;
+		if (!in && start >= 0) {
+			if (start == cpu - 1)
+				off += snprintf(buf + off, size - off, "%s%d",
+						off ? "," : "", start);
+			else
+				off += snprintf(buf + off, size - off,
+						"%s%d-%d", off ? "," : "",
+						start, cpu - 1);
+			start = -1;
+		}
+	}
+	if (!buf[0])
+		snprintf(buf, size, "(none)");
+}
+
+int vl_nr_possible_cpus(void)
+{
+	cpu_set_t set;
+
+	if (vl_read_cpulist("/sys/devices/system/cpu/possible", &set))
+		return -EIO;
+	return CPU_COUNT(&set);
+}
+
+int vl_online_cpus(cpu_set_t *set)
+{
+	return vl_read_cpulist("/sys/devices/system/cpu/online", set);
+}
+
+static void cpu_online_path(int cpu, char *buf, size_t size)
+{
+	snprintf(buf, size, "/sys/devices/system/cpu/cpu%d/online", cpu);
+}
+
+bool vl_cpu_hotpluggable(int cpu)
+{
+	char path[96];
+
+	cpu_online_path(cpu, path, sizeof(path));
+	return vl_exists(path);
+}
+
+int vl_hotpluggable_cpus(int *cpus, int max)
+{
+	int cpu, n = 0, nr = vl_nr_possible_cpus();
+
+	for (cpu = 0; cpu < nr && n < max; cpu++)
+		if (vl_cpu_hotpluggable(cpu))
+			cpus[n++] = cpu;
+	return n;
+}
+
+int vl_cpu_set_online(int cpu, bool online)
+{
+	char path[96];
+	uint64_t cur;
+	int ret;
+
+	cpu_online_path(cpu, path, sizeof(path));
+	ret = vl_read_u64(path, &cur);
+	if (ret)
+		return ret;
+	if (cur == online)
+		return 0;
+	return vl_write(path, online ? "1" : "0");
+}
+
+bool vl_cpu_is_online(int cpu)
+{
+	cpu_set_t online;
+
+	return !vl_online_cpus(&online) && CPU_ISSET(cpu, &online);
+}
+
+int vl_online_all_cpus(void)
+{
+	int cpu, ret, err = 0, nr = vl_nr_possible_cpus();
+
+	for (cpu = 0; cpu < nr; cpu++) {
+		if (!vl_cpu_hotpluggable(cpu))
+			continue;
+		ret = vl_cpu_set_online(cpu, true);
+		if (ret && !err)
+			err = ret;
+	}
+	return err;
+}
+
+/* -------------------------------------------------------------- modules */
+
+static bool module_dir_ok(const char *dir)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/virtlife.ko", dir);
+	if (!vl_exists(path))
+		return false;
+	snprintf(path, sizeof(path), "%s/virtlife_simhw.ko", dir);
+	return vl_exists(path);
+}
+
+/*
+ * Where the modules are: $VIRTLIFE_MODULE_DIR, else beside the installed
+ * test programs (modules/), else the source tree's driver/ next to selftests/.
+ */
+const char *vl_module_dir(void)
+{
+	static char dir[PATH_MAX + 16];
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("VIRTLIFE_MODULE_DIR");
+	ssize_t n;
+
+	if (env && *env)
+		return module_dir_ok(env) ? env : NULL;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	snprintf(dir, sizeof(dir), "%s/modules", exe);
+	if (module_dir_ok(dir))
+		return dir;
+	snprintf(dir, sizeof(dir), "%s/../driver", exe);
+	if (module_dir_ok(dir))
+		return dir;
+	return NULL;
+}
+
+static bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return vl_exists(path);
+}
+
+bool vl_loaded(void)
+{
+	return module_loaded("virtlife");
+}
+
+bool vl_simhw_loaded(void)
+{
+	return module_loaded("virtlife_simhw");
+}
+
+static int load_module(const char *name, const char *params)
+{
+	const char *dir = vl_module_dir();
+	char path[PATH_MAX + 64];
+	int fd, ret;
+
+	if (!dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params ? params : "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Unload, waiting a little for references (closing fds) to drain. */
+static int unload_module(const char *name)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 200; i++) {
+		if (!module_loaded(name))
+			return 0;
+		ret = syscall(__NR_delete_module, name, O_NONBLOCK);
+		if (!ret || errno == ENOENT)
+			return 0;
+		ret = -errno;
+		if (ret != -EAGAIN && ret != -EBUSY && ret != -EWOULDBLOCK)
+			return ret;
+		usleep(10000);
+	}
+	return ret;
+}
+
+int vl_load_simhw(void)
+{
+	return vl_simhw_loaded() ? 0 : load_module("virtlife_simhw", NULL);
+}
+
+int vl_load(const char *params)
+{
+	int ret = vl_load_simhw();
+
+	return ret ? ret : load_module("virtlife", params);
+}
+
+int vl_unload(void)
+{
+	return unload_module(vl_modules[0]);
+}
+
+int vl_unload_all(void)
+{
+	int ret = unload_module(vl_modules[0]);
+
+	return ret ? ret : unload_module(vl_modules[1]);
+}
+
+int vl_reset_platform(void)
+{
+	int ret = vl_unload();
+
+	if (ret)
+		return ret;
+	ret = vl_online_all_cpus();
+	if (ret)
+		return ret;
+	ret = vl_load_simhw();
+	if (ret)
+		return ret;
+	return simhw_reset_features();
+}
+
+/* --------------------------------------------------------- requirements */
+
+const char *vl_unmet(unsigned int needs)
+{
+	int cpus[2];
+
+	if ((needs & VL_NEED_ROOT) && geteuid() != 0)
+		return "needs root";
+	if ((needs & VL_NEED_DEBUGFS) &&
+	    !vl_exists("/sys/kernel/debug/.") && !vl_exists("/sys/kernel/debug"))
+		return "debugfs is not available";
+	if ((needs & VL_NEED_DEBUGFS) &&
+	    access("/sys/kernel/debug", R_OK | X_OK))
+		return "debugfs is not mounted or not readable";
+	if ((needs & VL_NEED_MODULES) && !vl_module_dir())
+		return "virtlife modules not found (build them with make, or set VIRTLIFE_MODULE_DIR)";
+	if ((needs & VL_NEED_HOTPLUG) && vl_hotpluggable_cpus(cpus, 2) < 1)
+		return "needs at least one hotpluggable CPU (CONFIG_HOTPLUG_CPU, >= 2 CPUs)";
+	return NULL;
+}
+
+/* ------------------------------------------------------ the driver view */
+
+int vl_usage(uint64_t *usage)
+{
+	return vl_read_u64(VL_SYSFS "/usage_count", usage);
+}
+
+/* Find "name value" in a counters file. */
+static int keyed_value(const char *path, const char *name, uint64_t *val)
+{
+	char buf[8192], *line, *save = NULL;
+	size_t len = strlen(name);
+	int ret = vl_read(path, buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, name, len) && line[len] == ' ') {
+			*val = strtoull(line + len + 1, NULL, 0);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int vl_counter(const char *name, uint64_t *val)
+{
+	return keyed_value(VL_DEBUGFS "/counters", name, val);
+}
+
+bool vl_hotplug_state_present(void)
+{
+	char buf[16384];
+
+	if (vl_read(HOTPLUG_STATES, buf, sizeof(buf)) < 0)
+		return false;
+	return strstr(buf, VL_HP_STATE) != NULL;
+}
+
+/* Value of "key=" in a "k=v k=v" line; *found cleared when absent. */
+static uint64_t kv(const char *line, const char *key, bool *found)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	if (!strncmp(line, pat + 1, strlen(pat + 1)))
+		return strtoull(line + strlen(pat + 1), NULL, 0);
+	p = strstr(line, pat);
+	if (!p) {
+		*found = false;
+		return 0;
+	}
+	return strtoull(p + strlen(pat), NULL, 0);
+}
+
+/* Read a per-CPU "k=v" table; @fill parses one line into slot cpu. */
+static int read_cpu_table(const char *path, void *cpus, size_t elem, int max,
+			  bool (*fill)(const char *line, void *slot))
+{
+	char *buf, *line, *save = NULL;
+	int ret, n = 0;
+
+	buf = malloc(1 << 16);
+	if (!buf)
+		return -ENOMEM;
+	ret = vl_read(path, buf, 1 << 16);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	memset(cpus, 0, elem * max);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		bool found = true;
+		int cpu = (int)kv(line, "cpu", &found);
+
+		if (!found || cpu < 0 || cpu >= max)
+			continue;
+		if (!fill(line, (char *)cpus + elem * cpu)) {
+			free(buf);
+			return -EPROTO;
+		}
+		if (cpu + 1 > n)
+			n = cpu + 1;
+	}
+	free(buf);
+	return n;
+}
+
+static bool fill_vl_cpu(const char *line, void *slot)
+{
+	struct vl_cpu *c = slot;
+	bool ok = true;
+
+	c->cpu = (int)kv(line, "cpu", &ok);
+	c->enabled = kv(line, "enabled", &ok);
+	c->enables = kv(line, "enables", &ok);
+	c->disables = kv(line, "disables", &ok);
+	c->compat_checks = kv(line, "compat_checks", &ok);
+	c->compat_failures = kv(line, "compat_failures", &ok);
+	c->enable_failures = kv(line, "enable_failures", &ok);
+	c->double_enables = kv(line, "double_enables", &ok);
+	c->double_disables = kv(line, "double_disables", &ok);
+	c->online = kv(line, "online", &ok);
+	c->offline = kv(line, "offline", &ok);
+	return ok;
+}
+
+int vl_cpus(struct vl_cpu *cpus, int max)
+{
+	return read_cpu_table(VL_DEBUGFS "/cpus", cpus, sizeof(*cpus), max,
+			      fill_vl_cpu);
+}
+
+/* ------------------------------------------------------ the witness view */
+
+static bool fill_simhw_cpu(const char *line, void *slot)
+{
+	struct simhw_cpu *c = slot;
+	bool ok = true;
+
+	c->cpu = (int)kv(line, "cpu", &ok);
+	c->on = kv(line, "on", &ok);
+	c->enables = kv(line, "enables", &ok);
+	c->disables = kv(line, "disables", &ok);
+	c->double_enables = kv(line, "double_enables", &ok);
+	c->double_disables = kv(line, "double_disables", &ok);
+	c->wrong_cpu = kv(line, "wrong_cpu", &ok);
+	c->features = kv(line, "features", &ok);
+	return ok;
+}
+
+int simhw_cpus(struct simhw_cpu *cpus, int max)
+{
+	return read_cpu_table(SIMHW_DEBUGFS "/cpus", cpus, sizeof(*cpus), max,
+			      fill_simhw_cpu);
+}
+
+int simhw_enabled_cpus(cpu_set_t *set)
+{
+	return vl_read_cpulist(SIMHW_DEBUGFS "/enabled_cpus", set);
+}
+
+int simhw_reset_features(void)
+{
+	int cpu, ret, nr = vl_nr_possible_cpus();
+
+	for (cpu = 0; cpu < nr; cpu++) {
+		ret = simhw_set_features(cpu, "default");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int simhw_set_features(int cpu, const char *mask)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%d %s", cpu, mask);
+	return vl_write(SIMHW_DEBUGFS "/features", buf);
+}
+
+/* ------------------------------------------------------------------ VMs */
+
+/* VMs this process holds, so that teardown can drop every reference. */
+static int vl_vms[4096];
+static int vl_nr_vms;
+
+int vl_vm_create(void)
+{
+	int fd, vm;
+
+	fd = open(VL_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	vm = ioctl(fd, VIRTLIFE_CREATE_VM, 0);
+	if (vm < 0)
+		vm = -errno;
+	close(fd);
+	if (vm >= 0 && vl_nr_vms < (int)(sizeof(vl_vms) / sizeof(vl_vms[0])))
+		vl_vms[vl_nr_vms++] = vm;
+	return vm;
+}
+
+int vl_vm_close(int vm)
+{
+	int i;
+
+	for (i = 0; i < vl_nr_vms; i++) {
+		if (vl_vms[i] == vm) {
+			vl_vms[i] = vl_vms[--vl_nr_vms];
+			break;
+		}
+	}
+	return close(vm) ? -errno : 0;
+}
+
+void vl_vm_close_all(void)
+{
+	while (vl_nr_vms)
+		vl_vm_close(vl_vms[0]);
+}
+
+/* ------------------------------------------------------ fault injection */
+
+int vl_inject(const char *knob, const char *cpulist, int count)
+{
+	char path[128], buf[128];
+
+	snprintf(path, sizeof(path), VL_DEBUGFS "/%s", knob);
+	snprintf(buf, sizeof(buf), "%s %d", cpulist, count);
+	return vl_write(path, buf);
+}
+
+int vl_inject_clear(void)
+{
+	int ret = vl_write(VL_DEBUGFS "/fail_compat", "none");
+
+	return ret ? ret : vl_write(VL_DEBUGFS "/fail_enable", "none");
+}
+
+/* ------------------------------------------------------------ event log */
+
+int vl_events_since(uint64_t since, struct vl_events *out)
+{
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap), *line, *save = NULL;
+	int ret, n = 0, max = 4096 + 16;
+
+	out->n = 0;
+	out->ev = calloc(max, sizeof(*out->ev));
+	if (!buf || !out->ev) {
+		free(buf);
+		free(out->ev);
+		out->ev = NULL;
+		return -ENOMEM;
+	}
+	ret = vl_read(VL_DEBUGFS "/events", buf, cap);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	for (line = strtok_r(buf, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct vl_event *e = &out->ev[n];
+		unsigned long long seq, ns;
+
+		if (sscanf(line, "%llu %llu %d %31s %lld", &seq, &ns, &e->cpu,
+			   e->name, &e->arg) != 5)
+			continue;
+		if (seq <= since)
+			continue;
+		e->seq = seq;
+		e->ns = ns;
+		n++;
+	}
+	free(buf);
+	out->n = n;
+	return n;
+}
+
+void vl_events_free(struct vl_events *evs)
+{
+	free(evs->ev);
+	evs->ev = NULL;
+	evs->n = 0;
+}
+
+uint64_t vl_last_seq(void)
+{
+	struct vl_events evs;
+	uint64_t last = 0;
+
+	if (vl_events_since(0, &evs) > 0)
+		last = evs.ev[evs.n - 1].seq;
+	vl_events_free(&evs);
+	return last;
+}
+
+int vl_event_find(const struct vl_events *evs, int from, const char *name)
+{
+	int i;
+
+	for (i = from < 0 ? 0 : from; i < evs->n; i++)
+		if (!strcmp(evs->ev[i].name, name))
+			return i;
+	return -1;
+}
+
+int vl_event_count(const struct vl_events *evs, const char *name)
+{
+	int i, n = 0;
+
+	for (i = 0; i < evs->n; i++)
+		n += !strcmp(evs->ev[i].name, name);
+	return n;
+}
+
+/* ----------------------------------------------------------- invariants */
+
+#define WHY(...) (snprintf(why, len, __VA_ARGS__), false)
+
+bool vl_state_consistent(char *why, size_t len)
+{
+	static struct vl_cpu dcpu[CPU_SETSIZE];
+	static struct simhw_cpu hcpu[CPU_SETSIZE];
+	cpu_set_t online, denabled, henabled, expect;
+	char a[256], b[256];
+	uint64_t usage;
+	int cpu, nd, nh;
+
+	if (vl_usage(&usage))
+		return WHY("cannot read %s/usage_count", VL_SYSFS);
+	if (vl_online_cpus(&online) ||
+	    vl_read_cpulist(VL_SYSFS "/enabled_cpus", &denabled) ||
+	    simhw_enabled_cpus(&henabled))
+		return WHY("cannot read the online/enabled cpulists");
+	if (vl_hotplug_state_present() != (usage > 0))
+		return WHY("hotplug state %s is %s with usage_count %llu (L7)",
+			   VL_HP_STATE, usage ? "absent" : "present",
+			   (unsigned long long)usage);
+	if (usage)
+		expect = online;
+	else
+		CPU_ZERO(&expect);
+	if (!CPU_EQUAL(&denabled, &expect)) {
+		vl_format_cpus(&denabled, a, sizeof(a));
+		vl_format_cpus(&expect, b, sizeof(b));
+		return WHY("driver says enabled CPUs %s, expected %s (usage %llu)",
+			   a, b, (unsigned long long)usage);
+	}
+	if (!CPU_EQUAL(&henabled, &expect)) {
+		vl_format_cpus(&henabled, a, sizeof(a));
+		vl_format_cpus(&expect, b, sizeof(b));
+		return WHY("hardware (simhw) has CPUs %s on, expected %s (usage %llu)",
+			   a, b, (unsigned long long)usage);
+	}
+	nd = vl_cpus(dcpu, CPU_SETSIZE);
+	nh = simhw_cpus(hcpu, CPU_SETSIZE);
+	if (nd <= 0 || nh <= 0)
+		return WHY("cannot read the per-CPU tables (%d, %d)", nd, nh);
+	for (cpu = 0; cpu < nh; cpu++) {
+		struct simhw_cpu *h = &hcpu[cpu];
+		int64_t diff = (int64_t)(h->enables - h->disables);
+
+		if (h->double_enables || h->double_disables || h->wrong_cpu)
+			return WHY("cpu%d: hardware saw double_enables=%llu double_disables=%llu wrong_cpu=%llu (L4/L5)",
+				   cpu, (unsigned long long)h->double_enables,
+				   (unsigned long long)h->double_disables,
+				   (unsigned long long)h->wrong_cpu);
+		if (diff != h->on)
+			return WHY("cpu%d: hardware enables-disables=%lld but on=%d (L4)",
+				   cpu, (long long)diff, h->on);
+		if (cpu < nd && dcpu[cpu].enabled != h->on)
+			return WHY("cpu%d: driver flag %d, hardware %d",
+				   cpu, dcpu[cpu].enabled, h->on);
+	}
+	return true;
+}
+
+bool vl_fully_unloaded(char *why, size_t len)
+{
+	cpu_set_t henabled;
+	char a[256];
+
+	if (vl_loaded())
+		return WHY("virtlife is still loaded");
+	if (vl_exists(VL_SYSFS))
+		return WHY("%s still exists (L13)", VL_SYSFS);
+	if (vl_exists(VL_DEBUGFS))
+		return WHY("%s still exists (L13)", VL_DEBUGFS);
+	if (vl_exists(VL_DEV))
+		return WHY("%s still exists (L13)", VL_DEV);
+	if (vl_hotplug_state_present())
+		return WHY("hotplug state %s still registered (L7, L13)",
+			   VL_HP_STATE);
+	if (!vl_simhw_loaded())
+		return true;
+	if (simhw_enabled_cpus(&henabled))
+		return WHY("cannot read %s/enabled_cpus", SIMHW_DEBUGFS);
+	if (CPU_COUNT(&henabled)) {
+		vl_format_cpus(&henabled, a, sizeof(a));
+		return WHY("CPUs %s still have virtualization on (L13)", a);
+	}
+	return true;
+}
+
+/*
+ * Undo whatever a test left behind, then check L13. Returns false with the
+ * first problem in @why; keeps going so the next test starts clean.
+ */
+bool vl_teardown(char *why, size_t len)
+{
+	int ret;
+
+	why[0] = '\0';
+	vl_vm_close_all();
+	if (vl_loaded())
+		vl_inject_clear();
+	ret = vl_online_all_cpus();
+	if (ret)
+		snprintf(why, len, "could not online every CPU: %s",
+			 strerror(-ret));
+	ret = vl_unload();
+	if (ret && !why[0])
+		snprintf(why, len, "rmmod virtlife: %s", strerror(-ret));
+	if (vl_simhw_loaded())
+		simhw_reset_features();
+	if (why[0])
+		return false;
+	return vl_fully_unloaded(why, len);
+}
+
+int vl_try_unload(void)
+{
+	return syscall(__NR_delete_module, vl_modules[0], O_NONBLOCK) ?
+	       -errno : 0;
+}
+
+/* ----------------------------------------------------------------- misc */
+
+double vl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* VIRTLIFE_SEED makes a randomized run repeatable; the seed is printed. */
+unsigned int vl_seed(void)
+{
+	const char *env = getenv("VIRTLIFE_SEED");
+	unsigned int seed;
+
+	seed = env ? (unsigned int)strtoul(env, NULL, 0) :
+		     (unsigned int)(time(NULL) ^ getpid());
+	printf("# seed %u (set VIRTLIFE_SEED=%u to repeat)\n", seed, seed);
+	fflush(stdout);
+	return seed;
+}
+
+double vl_duration(const char *name, double def)
+{
+	char var[64], *end;
+	const char *val;
+	double d;
+	int i;
+
+	snprintf(var, sizeof(var), "VIRTLIFE_%s_SECONDS", name);
+	for (i = 0; var[i]; i++)
+		var[i] = toupper((unsigned char)var[i]);
+	val = getenv(var);
+	if (!val)
+		return def;
+	d = strtod(val, &end);
+	return (end != val && d > 0) ? d : def;
+}

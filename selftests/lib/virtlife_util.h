@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The suite's library: the mechanics of driving virtlife (modules, CPU
+ * hotplug, VMs, fault knobs) and of reading what it and the simulated
+ * hardware report, so that tests read as short scenarios.
+ *
+ * Functions that can fail return 0 or a negative errno; they never exit.
+ * Functions that check an invariant fill a caller-supplied "why" buffer with
+ * the first violation found and return false.
+ */
+#ifndef VIRTLIFE_UTIL_H
+#define VIRTLIFE_UTIL_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VL_SYSFS	"/sys/kernel/virtlife"
+#define VL_DEBUGFS	"/sys/kernel/debug/virtlife"
+#define SIMHW_DEBUGFS	"/sys/kernel/debug/virtlife_simhw"
+#define VL_DEV		"/dev/virtlife"
+#define HOTPLUG_STATES	"/sys/devices/system/cpu/hotplug/states"
+#define VL_HP_STATE	"virtlife/cpu:online"
+
+#define VL_WHY_LEN	512
+
+/* ---- requirements: NULL when met, else the reason to SKIP ---- */
+enum vl_need {
+	VL_NEED_ROOT	= 1 << 0,
+	VL_NEED_DEBUGFS	= 1 << 1,
+	VL_NEED_MODULES	= 1 << 2,	/* the built .ko files can be found */
+	VL_NEED_HOTPLUG	= 1 << 3,	/* >= 2 CPUs, one of them hotpluggable */
+};
+const char *vl_unmet(unsigned int needs);
+
+/* ---- files ---- */
+int vl_read(const char *path, char *buf, size_t size);
+int vl_write(const char *path, const char *str);
+int vl_read_u64(const char *path, uint64_t *val);
+bool vl_exists(const char *path);
+
+/* ---- cpu sets ---- */
+int vl_parse_cpulist(const char *s, cpu_set_t *set);
+int vl_read_cpulist(const char *path, cpu_set_t *set);
+void vl_format_cpus(const cpu_set_t *set, char *buf, size_t size);
+int vl_nr_possible_cpus(void);
+int vl_online_cpus(cpu_set_t *set);
+bool vl_cpu_hotpluggable(int cpu);
+int vl_hotpluggable_cpus(int *cpus, int max);
+int vl_cpu_set_online(int cpu, bool online);
+int vl_online_all_cpus(void);
+bool vl_cpu_is_online(int cpu);
+
+/* ---- modules ---- */
+const char *vl_module_dir(void);
+int vl_load_simhw(void);
+int vl_load(const char *params);	/* virtlife.ko; loads simhw first */
+int vl_unload(void);			/* virtlife.ko only */
+int vl_unload_all(void);		/* virtlife.ko then simhw */
+bool vl_loaded(void);
+bool vl_simhw_loaded(void);
+/* Back to a known platform: virtlife unloaded, all CPUs online, simhw loaded. */
+int vl_reset_platform(void);
+
+/* ---- the driver's view ---- */
+int vl_usage(uint64_t *usage);
+int vl_counter(const char *name, uint64_t *val);
+bool vl_hotplug_state_present(void);
+
+struct vl_cpu {
+	int cpu;
+	bool enabled;
+	uint64_t enables, disables, compat_checks, compat_failures;
+	uint64_t enable_failures, double_enables, double_disables;
+	uint64_t online, offline;
+};
+/* Fills cpus[0..n) indexed by CPU number; returns n or -errno. */
+int vl_cpus(struct vl_cpu *cpus, int max);
+
+/* ---- the simulated hardware's view (the independent witness) ---- */
+struct simhw_cpu {
+	int cpu;
+	bool on;
+	uint64_t enables, disables, double_enables, double_disables, wrong_cpu;
+	uint64_t features;
+};
+int simhw_cpus(struct simhw_cpu *cpus, int max);
+int simhw_enabled_cpus(cpu_set_t *set);
+int simhw_set_features(int cpu, const char *mask);	/* "default" resets */
+int simhw_reset_features(void);
+
+/* ---- VMs ---- */
+int vl_vm_create(void);		/* fd, or -errno; remembered for teardown */
+int vl_vm_close(int vm);
+void vl_vm_close_all(void);
+
+/* ---- fault injection: knob is "fail_compat" or "fail_enable" ---- */
+int vl_inject(const char *knob, const char *cpulist, int count);
+int vl_inject_clear(void);
+
+/* ---- event log ---- */
+struct vl_event {
+	uint64_t seq, ns;
+	int cpu;
+	char name[32];
+	long long arg;
+};
+struct vl_events {
+	struct vl_event *ev;
+	int n;
+};
+/* Events with seq > since; returns count or -errno. Free with vl_events_free. */
+int vl_events_since(uint64_t since, struct vl_events *out);
+void vl_events_free(struct vl_events *evs);
+uint64_t vl_last_seq(void);
+/* Index of the first event named @name at or after @from, or -1. */
+int vl_event_find(const struct vl_events *evs, int from, const char *name);
+int vl_event_count(const struct vl_events *evs, const char *name);
+
+/*
+ * The state invariant every test ends with (L4, L7): the driver's enabled
+ * set equals the witness's; it is exactly the online CPUs when usage > 0 and
+ * empty otherwise; the hotplug state exists iff usage > 0; per CPU,
+ * enables - disables is 0 or 1 and matches the bit; the hardware never saw
+ * a double enable/disable or an operation from the wrong CPU.
+ */
+bool vl_state_consistent(char *why, size_t len);
+/* After unload (L13): nothing of virtlife left, every CPU off in simhw. */
+bool vl_fully_unloaded(char *why, size_t len);
+/* Close VMs, clear knobs, online CPUs, unload; then vl_fully_unloaded(). */
+bool vl_teardown(char *why, size_t len);
+/* One delete_module attempt, no waiting for references. */
+int vl_try_unload(void);
+
+/* ---- misc ---- */
+double vl_now(void);
+unsigned int vl_seed(void);
+/* Seconds a long-running test may take: env VIRTLIFE_<NAME>_SECONDS or @def. */
+double vl_duration(const char *name, double def);
+
+#endif /* VIRTLIFE_UTIL_H */

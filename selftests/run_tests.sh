@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run virtlife test programs and print KTAP the way the kernel's kselftest
+# runner does ("# selftests: virtlife: NAME", "ok N ...", "# SKIP",
+# "# TIMEOUT N seconds"), so CI parsers need no adapter. Additions, all as
+# "# " diagnostics or verdicts the parsers already know:
+#   - the time each program took;
+#   - a kernel WARN/BUG/oops logged while a program ran fails that program,
+#     with the dmesg lines shown.
+#
+# usage: run_tests.sh [PROGRAM...]   (default: every program in settings' dir)
+# env:   VIRTLIFE_TIMEOUT overrides the per-program timeout of ./settings.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+collection=virtlife
+progs=("$@")
+[ ${#progs[@]} -gt 0 ] || progs=(reload usage hotplug compat rollback ordering knobs storm)
+
+timeout_s=45
+if [ -r "$here/settings" ]; then
+	t=$(sed -n 's/^timeout=\([0-9]\+\)$/\1/p' "$here/settings")
+	[ -n "$t" ] && timeout_s=$t
+fi
+timeout_s=${VIRTLIFE_TIMEOUT:-$timeout_s}
+
+kernel_problems='WARNING:|BUG:|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|suspected memory leak|rcu.*stall'
+
+dmesg_lines() {
+	dmesg 2>/dev/null | wc -l
+}
+
+echo "TAP version 13"
+echo "1..${#progs[@]}"
+num=0
+for prog in "${progs[@]}"; do
+	num=$((num + 1))
+	hdr="selftests: $collection: $prog"
+	echo "# $hdr"
+	if [ ! -x "$here/$prog" ]; then
+		echo "# Warning: $here/$prog is missing or not executable (build with make)"
+		echo "not ok $num $hdr"
+		continue
+	fi
+	mark=$(dmesg_lines)
+	start=$(date +%s.%N)
+	# The harness kills a hung test itself; timeout(1) is the backstop
+	# for a hang outside the harness (in the kernel, for instance).
+	(cd "$here" && timeout -k 10 "$timeout_s" "./$prog" 2>&1) |
+		sed -u 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	printf '# time: %s %s s\n' "$prog" \
+		"$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
+	new=$(dmesg 2>/dev/null | tail -n +"$((mark + 1))")
+	if [ -n "$new" ] && echo "$new" | grep -Eq "$kernel_problems"; then
+		echo "# kernel reported a problem while $prog ran:"
+		echo "$new" | grep -E -B3 -A12 "$kernel_problems" | head -60 | sed 's/^/# dmesg: /'
+		echo "not ok $num $hdr # kernel WARN/BUG/oops"
+		continue
+	fi
+	case $rc in
+	0) echo "ok $num $hdr" ;;
+	4) echo "ok $num $hdr # SKIP" ;;
+	124) echo "#"; echo "not ok $num $hdr # TIMEOUT $timeout_s seconds" ;;
+	*) echo "not ok $num $hdr # exit=$rc" ;;
+	esac
+done

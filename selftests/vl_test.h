@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every virtlife test program shares: the kselftest harness, the
+ * library, a main() that skips the whole program with the reason when the
+ * platform lacks what it needs, and the standard fixture teardown.
+ */
+#ifndef VL_TEST_H
+#define VL_TEST_H
+
+#include "kselftest_harness.h"
+#include "virtlife_util.h"
+
+#define VL_BASE_NEEDS	(VL_NEED_ROOT | VL_NEED_DEBUGFS | VL_NEED_MODULES)
+
+/* Skip the whole program (exit 4, reason on the plan line) when @needs are unmet. */
+#define VL_HARNESS_MAIN(needs)						\
+	int main(int argc, char **argv)					\
+	{								\
+		const char *unmet = vl_unmet(needs);			\
+									\
+		if (unmet)						\
+			ksft_exit_skip("%s\n", unmet);			\
+		return test_harness_run(argc, argv);			\
+	}
+
+/* Fail the test with the reason when an invariant check fails. */
+#define ASSERT_STATE(check)						\
+	do {								\
+		char __why[VL_WHY_LEN] = "";				\
+		bool __ok = (check)(__why, sizeof(__why));		\
+		ASSERT_TRUE(__ok) TH_LOG("%s", __why);			\
+	} while (0)
+
+#define VL_STANDARD_TEARDOWN(fixture)					\
+	FIXTURE_TEARDOWN(fixture)					\
+	{								\
+		char why[VL_WHY_LEN];					\
+		bool clean = vl_teardown(why, sizeof(why));		\
+									\
+		EXPECT_TRUE(clean) TH_LOG("teardown: %s", why);		\
+	}
+
+/* A fresh platform with virtlife loaded with @params. */
+#define VL_SETUP(params)						\
+	do {								\
+		int __ret = vl_reset_platform();			\
+									\
+		ASSERT_EQ(0, __ret) TH_LOG("reset: %s", strerror(-__ret)); \
+		__ret = vl_load(params);				\
+		ASSERT_EQ(0, __ret) TH_LOG("insmod virtlife %s: %s",	\
+					   params, strerror(-__ret));	\
+	} while (0)
+
+#endif /* VL_TEST_H */
