@@ -61,7 +61,7 @@ run_vm: deps
 checkpatch: $(KFILES)/.origin
 	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f driver/*.c driver/*.h driver/uapi/*.h
+		-f $(filter-out %.mod.c,$(wildcard driver/*.c)) driver/*.h driver/uapi/*.h
 
 $(KFILES)/.origin:
 	tools/kernel-files $(KFILES)

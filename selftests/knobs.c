@@ -155,4 +155,24 @@ TEST_F(knobs, unknown_ioctls_refused)
 	ASSERT_STATE(vl_state_consistent);
 }
 
+/* A malformed fault parameter fails the load and leaves nothing. */
+TEST_F(knobs, bad_load_parameters_refused)
+{
+	static const char *const bad[] = {
+		"fail_enable=garbage", "fail_compat=\"0 -2\"",
+		"fail_enable=\"0\"", "enable_at_load=maybe", "backend=nosuch",
+	};
+	unsigned int i;
+	int ret;
+
+	ASSERT_EQ(0, vl_unload());
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ret = vl_load(bad[i]);
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("insmod virtlife %s: %d", bad[i], ret);
+		if (!ret)
+			ASSERT_EQ(0, vl_unload());
+		ASSERT_STATE(vl_fully_unloaded);
+	}
+}
+
 VL_HARNESS_MAIN(VL_BASE_NEEDS)

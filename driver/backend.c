@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtlife: backend ("vendor") registration and the per-CPU compatibility
+ * check, in the order of kvm_x86_vendor_init(): one backend at a time, MMU
+ * masks reset before the backend's setup, ops published before the per-CPU
+ * checks that use them, and unpublished again if a check fails.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/kernel.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "virtlife.h"
+
+#define VIRTLIFE_DEFAULT_PRESENT_MASK	BIT_ULL(0)
+#define VIRTLIFE_DEFAULT_MMIO_VALUE	0ULL
+
+static const struct virtlife_backend * const virtlife_backends[] = {
+	&virtlife_sim_backend,
+};
+
+/* The published backend; set and cleared only at module load and unload. */
+static const struct virtlife_backend *virtlife_ops;
+
+/* The boot CPU's feature-derived mask, that every CPU must match. */
+static u64 virtlife_boot_features;
+
+struct virtlife_mmu_masks virtlife_mmu_masks;
+
+const struct virtlife_backend *virtlife_backend_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(virtlife_backends); i++)
+		if (sysfs_streq(name, virtlife_backends[i]->name))
+			return virtlife_backends[i];
+	return NULL;
+}
+
+const struct virtlife_backend *virtlife_backend_ops(void)
+{
+	return READ_ONCE(virtlife_ops);
+}
+
+/*
+ * Compatibility check of the current CPU, @cpu, with preemption disabled:
+ * its feature-derived mask must equal the boot CPU's, and the backend's own
+ * check must pass.
+ */
+int virtlife_check_cpu_compat(unsigned int cpu)
+{
+	const struct virtlife_backend *ops = virtlife_backend_ops();
+	u64 features;
+	int r = 0;
+
+	virtlife_count(VL_CNT_COMPAT_CHECKS);
+	virtlife_cpu_count(cpu, VL_CPU_COMPAT_CHECKS);
+	virtlife_event(VL_EV_COMPAT_CHECK, cpu);
+
+	if (virtlife_knob_hit(&virtlife_fail_compat, cpu)) {
+		r = -EIO;
+		goto out;
+	}
+
+	features = ops->cpu_features(cpu);
+	if (features != virtlife_boot_features) {
+		pr_warn("CPU%u: feature mask %#llx differs from the boot CPU's %#llx\n",
+			cpu, features, virtlife_boot_features);
+		r = -EIO;
+		goto out;
+	}
+
+	if (ops->check_processor_compat)
+		r = ops->check_processor_compat(cpu);
+out:
+	if (r) {
+		virtlife_count(VL_CNT_COMPAT_FAILURES);
+		virtlife_cpu_count(cpu, VL_CPU_COMPAT_FAILURES);
+		virtlife_event(VL_EV_COMPAT_FAIL, cpu);
+	}
+	return r;
+}
+
+static void virtlife_compat_ipi(void *data)
+{
+	int *r = data;
+
+	*r = virtlife_check_cpu_compat(smp_processor_id());
+}
+
+/* Called with cpus_read_lock() held, so that the set of CPUs is stable. */
+static int virtlife_check_online_cpus(void)
+{
+	unsigned int cpu;
+	int r = 0, ret;
+
+	for_each_online_cpu(cpu) {
+		ret = smp_call_function_single(cpu, virtlife_compat_ipi, &r, 1);
+		if (ret)
+			r = ret;
+		if (r) {
+			pr_err("CPU%u is not compatible with backend %s: %d\n",
+			       cpu, virtlife_ops->name, r);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void virtlife_record_boot_features_ipi(void *data)
+{
+	const struct virtlife_backend *backend = data;
+
+	virtlife_boot_features = backend->cpu_features(smp_processor_id());
+}
+
+/*
+ * Called with cpus_read_lock() held.  On x86 the boot CPU is always CPU 0
+ * (__boot_cpu_id is not exported); the first online CPU if it is offline.
+ */
+static int virtlife_record_boot_features(const struct virtlife_backend *backend)
+{
+	unsigned int cpu = 0;
+
+	if (!cpu_online(cpu))
+		cpu = cpumask_first(cpu_online_mask);
+	return smp_call_function_single(cpu, virtlife_record_boot_features_ipi,
+					(void *)backend, 1);
+}
+
+static void virtlife_mmu_reset_masks(void)
+{
+	virtlife_mmu_masks.present_mask = VIRTLIFE_DEFAULT_PRESENT_MASK;
+	virtlife_mmu_masks.mmio_value = VIRTLIFE_DEFAULT_MMIO_VALUE;
+}
+
+static void virtlife_publish(const struct virtlife_backend *backend)
+{
+	WRITE_ONCE(virtlife_ops, backend);
+	virtlife_event(VL_EV_BACKEND_PUBLISH, 0);
+}
+
+static void virtlife_unpublish(void)
+{
+	WRITE_ONCE(virtlife_ops, NULL);
+	virtlife_event(VL_EV_BACKEND_UNPUBLISH, 0);
+}
+
+int virtlife_backend_setup(const struct virtlife_backend *backend)
+{
+	int r;
+
+	/* One backend at a time, like KVM's vendor modules. */
+	if (virtlife_ops) {
+		pr_err("backend %s already registered, refusing %s\n",
+		       virtlife_ops->name, backend->name);
+		return -EEXIST;
+	}
+
+	/*
+	 * Before the backend's setup, which may change them: a backend must
+	 * start from the defaults, never from what another one left.
+	 */
+	virtlife_mmu_reset_masks();
+
+	r = backend->hardware_setup ? backend->hardware_setup() : 0;
+	if (r)
+		return r;
+
+	cpus_read_lock();
+	r = virtlife_record_boot_features(backend);
+	if (r)
+		goto out_unlock;
+
+	/*
+	 * Publish before the per-CPU checks: they go through the published
+	 * ops, exactly as the hotplug callbacks will later.
+	 */
+	virtlife_publish(backend);
+	r = virtlife_check_online_cpus();
+	if (r)
+		/* Unpublish, so that a later load can register a backend. */
+		virtlife_unpublish();
+out_unlock:
+	cpus_read_unlock();
+
+	if (r && backend->hardware_unsetup)
+		backend->hardware_unsetup();
+	return r;
+}
+
+void virtlife_backend_teardown(void)
+{
+	const struct virtlife_backend *backend = virtlife_ops;
+
+	if (!backend)
+		return;
+	virtlife_unpublish();
+	if (backend->hardware_unsetup)
+		backend->hardware_unsetup();
+}

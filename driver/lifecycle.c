@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtlife: the virtualization enable/disable lifecycle.
+ *
+ * The design is the kernel's kvm_enable_virtualization() and
+ * kvm_disable_virtualization(): a usage count under a dedicated mutex, real
+ * work only on the 0->1 and 1->0 transitions, a CPU-hotplug state that owns
+ * the per-CPU enabling, and syscore ops for suspend, resume and shutdown.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bug.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/smp.h>
+#include <linux/syscore_ops.h>
+
+#include "virtlife.h"
+
+/*
+ * Protects virtlife_usage and, with it, the existence of the hotplug state
+ * and of the syscore ops.  Taken outside cpus_read_lock() (which
+ * cpuhp_setup_state() and cpuhp_remove_state() take) and never from a
+ * hotplug or syscore callback: the enabler waits for those callbacks while
+ * holding this mutex, and sharing a lock with them is a known deadlock.
+ */
+static DEFINE_MUTEX(virtlife_usage_lock);
+static int virtlife_usage;
+static int virtlife_cpuhp_state;
+
+/* Per-CPU "virtualization enabled" flag, only changed on its own CPU. */
+static DEFINE_PER_CPU(bool, virtlife_virt_enabled);
+
+/*
+ * Set by the shutdown hook before it disables virtualization everywhere;
+ * failures of the hardware operations are expected only after that.
+ */
+static bool virtlife_rebooting;
+
+int virtlife_usage_count(void)
+{
+	return READ_ONCE(virtlife_usage);
+}
+
+bool virtlife_cpu_enabled(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(virtlife_virt_enabled, cpu));
+}
+
+/*
+ * Enable virtualization on the current CPU unless its flag says it is on,
+ * after checking that the CPU is compatible.  Called on the CPU itself: from
+ * its hotplug thread or from syscore resume.  IRQs are off across the flag
+ * test, the hardware operation and the flag update, so that the shutdown
+ * IPI always finds the flag and the hardware in agreement.
+ */
+static int virtlife_enable_this_cpu(void)
+{
+	const struct virtlife_backend *ops = virtlife_backend_ops();
+	unsigned long flags;
+	unsigned int cpu;
+	int r;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+
+	if (__this_cpu_read(virtlife_virt_enabled)) {
+		virtlife_count(VL_CNT_DOUBLE_ENABLES);
+		virtlife_cpu_count(cpu, VL_CPU_DOUBLE_ENABLES);
+		r = 0;
+		goto out;
+	}
+
+	r = virtlife_check_cpu_compat(cpu);
+	if (r)
+		goto out;
+
+	if (virtlife_knob_hit(&virtlife_fail_enable, cpu) ||
+	    ops->enable_cpu(cpu)) {
+		virtlife_count(VL_CNT_ENABLE_FAILURES);
+		virtlife_cpu_count(cpu, VL_CPU_ENABLE_FAILURES);
+		virtlife_event(VL_EV_CPU_ENABLE_FAIL, cpu);
+		r = -EIO;
+		goto out;
+	}
+
+	__this_cpu_write(virtlife_virt_enabled, true);
+	virtlife_count(VL_CNT_CPU_ENABLES);
+	virtlife_cpu_count(cpu, VL_CPU_ENABLES);
+	virtlife_event(VL_EV_CPU_ENABLE, cpu);
+out:
+	local_irq_restore(flags);
+	return r;
+}
+
+/* Disable virtualization on the current CPU unless its flag says it is off. */
+static void virtlife_disable_this_cpu(void)
+{
+	const struct virtlife_backend *ops = virtlife_backend_ops();
+	unsigned long flags;
+	unsigned int cpu;
+	int r;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+
+	if (!__this_cpu_read(virtlife_virt_enabled)) {
+		virtlife_count(VL_CNT_DOUBLE_DISABLES);
+		virtlife_cpu_count(cpu, VL_CPU_DOUBLE_DISABLES);
+		goto out;
+	}
+
+	r = ops->disable_cpu(cpu);
+	if (r) {
+		/* Like a faulting VMXOFF: tolerated only while rebooting. */
+		virtlife_event(VL_EV_CPU_DISABLE_FAIL, cpu);
+		WARN_ONCE(!READ_ONCE(virtlife_rebooting),
+			  "virtlife: CPU%u: disabling virtualization failed: %d\n",
+			  cpu, r);
+	}
+
+	__this_cpu_write(virtlife_virt_enabled, false);
+	virtlife_count(VL_CNT_CPU_DISABLES);
+	virtlife_cpu_count(cpu, VL_CPU_DISABLES);
+	virtlife_event(VL_EV_CPU_DISABLE, cpu);
+out:
+	local_irq_restore(flags);
+}
+
+static void virtlife_disable_cpu_ipi(void *unused)
+{
+	virtlife_disable_this_cpu();
+}
+
+/*
+ * CPU-hotplug startup callback, run in @cpu's hotplug thread on @cpu, for
+ * every online CPU when the state is registered and for every CPU that comes
+ * online later.  A failure makes that CPU's online fail (a VM scheduled onto
+ * it could not run), or rolls back the registration.
+ */
+static int virtlife_online_cpu(unsigned int cpu)
+{
+	int r;
+
+	virtlife_count(VL_CNT_ONLINE_CALLBACKS);
+	virtlife_cpu_count(cpu, VL_CPU_ONLINE);
+	virtlife_event(VL_EV_CPU_ONLINE, cpu);
+
+	r = virtlife_enable_this_cpu();
+	if (r)
+		pr_warn("CPU%u: cannot enable virtualization: %d\n", cpu, r);
+	return r;
+}
+
+/* CPU-hotplug teardown callback, run in @cpu's hotplug thread on @cpu. */
+static int virtlife_offline_cpu(unsigned int cpu)
+{
+	virtlife_count(VL_CNT_OFFLINE_CALLBACKS);
+	virtlife_cpu_count(cpu, VL_CPU_OFFLINE);
+	virtlife_event(VL_EV_CPU_OFFLINE, cpu);
+
+	virtlife_disable_this_cpu();
+	return 0;
+}
+
+/*
+ * Syscore suspend: runs on the boot CPU with IRQs off, after the other CPUs
+ * went down through the hotplug teardown; so only this CPU is left.  The
+ * count cannot change meanwhile (tasks are frozen, and an enabler cannot be
+ * frozen while it holds the usage mutex), so it is not taken.
+ */
+static int virtlife_suspend(void)
+{
+	lockdep_assert_irqs_disabled();
+	lockdep_assert_not_held(&virtlife_usage_lock);
+
+	virtlife_count(VL_CNT_SUSPEND_CALLS);
+	virtlife_event(VL_EV_SYSCORE_SUSPEND, 0);
+	virtlife_disable_this_cpu();
+	return 0;
+}
+
+/* Syscore resume: the boot CPU again; the others come back via hotplug. */
+static void virtlife_resume(void)
+{
+	int r;
+
+	lockdep_assert_irqs_disabled();
+	lockdep_assert_not_held(&virtlife_usage_lock);
+
+	virtlife_count(VL_CNT_RESUME_CALLS);
+	virtlife_event(VL_EV_SYSCORE_RESUME, 0);
+	r = virtlife_enable_this_cpu();
+	if (r)
+		pr_warn("CPU%u: cannot re-enable virtualization on resume: %d\n",
+			smp_processor_id(), r);
+}
+
+/*
+ * Syscore shutdown: system_state is already HALT, POWER_OFF or RESTART.  The
+ * other CPUs are still online here (they are stopped later, by
+ * machine_restart() and friends), so disable on every online CPU, as
+ * kvm_shutdown() does.  Virtualization left on can block INIT and hang the
+ * restart.
+ */
+static void virtlife_shutdown(void)
+{
+	virtlife_count(VL_CNT_SHUTDOWN_CALLS);
+	virtlife_event(VL_EV_SYSCORE_SHUTDOWN, 0);
+	pr_info("exiting hardware virtualization\n");
+
+	WRITE_ONCE(virtlife_rebooting, true);
+	/* Order the flag before the disables that may now fault. */
+	smp_wmb();
+	on_each_cpu(virtlife_disable_cpu_ipi, NULL, 1);
+}
+
+static struct syscore_ops virtlife_syscore_ops = {
+	.suspend = virtlife_suspend,
+	.resume = virtlife_resume,
+	.shutdown = virtlife_shutdown,
+};
+
+/*
+ * Arch hooks around the whole enabled period.  The enable hook will arm the
+ * emergency-disable backstop of the reboot path (L11).
+ */
+static void virtlife_arch_enable(void)
+{
+	virtlife_event(VL_EV_ARCH_ENABLE, 0);
+}
+
+static void virtlife_arch_disable(void)
+{
+	virtlife_event(VL_EV_ARCH_DISABLE, 0);
+}
+
+/* Registers the hotplug state; the step that fails starts the unwind. */
+static int virtlife_hotplug_add(void)
+{
+	int r;
+
+	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "virtlife/cpu:online",
+			      virtlife_online_cpu, virtlife_offline_cpu);
+	if (r < 0) {
+		virtlife_event(VL_EV_ENABLE_UNWIND, r);
+		return r;
+	}
+	virtlife_cpuhp_state = r;
+	virtlife_event(VL_EV_HOTPLUG_ADD, 0);
+	return 0;
+}
+
+static void virtlife_hotplug_remove(void)
+{
+	cpuhp_remove_state(virtlife_cpuhp_state);
+	virtlife_cpuhp_state = 0;
+	virtlife_event(VL_EV_HOTPLUG_REMOVE, 0);
+}
+
+static void virtlife_syscore_register(void)
+{
+	register_syscore_ops(&virtlife_syscore_ops);
+	virtlife_event(VL_EV_SYSCORE_REGISTER, 0);
+}
+
+static void virtlife_syscore_unregister(void)
+{
+	unregister_syscore_ops(&virtlife_syscore_ops);
+	virtlife_event(VL_EV_SYSCORE_UNREGISTER, 0);
+}
+
+static int virtlife_check_system_state(void)
+{
+	int r = 0;
+
+	if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF ||
+	    system_state == SYSTEM_RESTART)
+		r = -EBUSY;
+	virtlife_event(VL_EV_STATE_CHECK, r);
+	if (r)
+		virtlife_event(VL_EV_ENABLE_UNWIND, r);
+	return r;
+}
+
+static void virtlife_usage_set(int count, enum virtlife_event_id id)
+{
+	WRITE_ONCE(virtlife_usage, count);
+	virtlife_event(id, count);
+}
+
+/* Take one usage reference; enable virtualization on the 0->1 transition. */
+int virtlife_enable_virtualization(void)
+{
+	int r = 0;
+
+	mutex_lock(&virtlife_usage_lock);
+	virtlife_usage_set(virtlife_usage + 1, VL_EV_USAGE_GET);
+	if (virtlife_usage > 1)
+		goto out;
+
+	/*
+	 * First the arch hook: the reboot path's backstop must be armed before
+	 * the first CPU can be enabled.
+	 */
+	virtlife_arch_enable();
+
+	/*
+	 * Then the hotplug state, which enables every online CPU (compat check
+	 * first, on that CPU) and every CPU onlined later, and rolls itself
+	 * back on a failure.  It must exist before the syscore ops, or a
+	 * suspend/resume in between could enable a CPU that a failing
+	 * registration would then leave enabled.
+	 */
+	r = virtlife_hotplug_add();
+	if (r)
+		goto err_hotplug;
+
+	/*
+	 * Then the syscore ops, before the system_state check: only once they
+	 * are registered is the shutdown hook certain to run for a reboot
+	 * that has not started yet.
+	 */
+	virtlife_syscore_register();
+
+	/*
+	 * Last, system_state: it is set before syscore_shutdown() runs, so
+	 * either our shutdown hook disables everything, or we see the
+	 * shutdown here and back out.  A reboot notifier would run before
+	 * system_state changes: the wrong hook.
+	 */
+	r = virtlife_check_system_state();
+	if (r)
+		goto err_state;
+
+	virtlife_count(VL_CNT_ENABLE_ALL);
+	virtlife_event(VL_EV_ENABLE_DONE, 0);
+	goto out;
+
+err_state:
+	virtlife_syscore_unregister();
+	virtlife_hotplug_remove();
+err_hotplug:
+	virtlife_arch_disable();
+	virtlife_usage_set(virtlife_usage - 1, VL_EV_USAGE_PUT);
+	virtlife_count(VL_CNT_ENABLE_ALL_FAILURES);
+out:
+	mutex_unlock(&virtlife_usage_lock);
+	return r;
+}
+
+/* Drop one usage reference; disable virtualization on the 1->0 transition. */
+void virtlife_disable_virtualization(void)
+{
+	mutex_lock(&virtlife_usage_lock);
+	if (WARN_ON_ONCE(virtlife_usage <= 0))
+		goto out;
+	virtlife_usage_set(virtlife_usage - 1, VL_EV_USAGE_PUT);
+	if (virtlife_usage)
+		goto out;
+
+	/*
+	 * First the syscore ops: a suspend/resume must not re-enable a CPU
+	 * while the hotplug state is being torn down, and once nothing is on
+	 * the shutdown hook has nothing to do.
+	 */
+	virtlife_syscore_unregister();
+
+	/* Then the hotplug state: its teardown disables every online CPU. */
+	virtlife_hotplug_remove();
+
+	/* Last the arch hook: the backstop stays armed while a CPU may be on. */
+	virtlife_arch_disable();
+
+	virtlife_count(VL_CNT_DISABLE_ALL);
+out:
+	mutex_unlock(&virtlife_usage_lock);
+}

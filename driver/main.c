@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtlife: reference driver for the hardware-virtualization enable/disable
+ * lifecycle.  Module load and unload, parameters.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "virtlife.h"
+
+static bool enable_at_load = true;
+module_param(enable_at_load, bool, 0444);
+MODULE_PARM_DESC(enable_at_load,
+		 "Enable virtualization from load to unload instead of on the first VM (default: 1)");
+
+static char *backend = "sim";
+module_param(backend, charp, 0444);
+MODULE_PARM_DESC(backend, "Backend: sim (default)");
+
+/*
+ * The fault knobs, armed before anything runs, so that a failure can be
+ * injected into the load itself (debugfs does not exist yet then).
+ */
+static char *fail_compat;
+module_param(fail_compat, charp, 0444);
+MODULE_PARM_DESC(fail_compat,
+		 "Fault injection at load: \"CPULIST COUNT\" compat checks fail");
+
+static char *fail_enable;
+module_param(fail_enable, charp, 0444);
+MODULE_PARM_DESC(fail_enable,
+		 "Fault injection at load: \"CPULIST COUNT\" enables fail");
+
+static int virtlife_arm_knob(struct virtlife_knob *knob, const char *name,
+			     const char *cmd)
+{
+	char *copy;
+	int r;
+
+	if (!cmd)
+		return 0;
+	copy = kstrdup(cmd, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	r = virtlife_knob_set(knob, copy);
+	kfree(copy);
+	if (r)
+		pr_err("%s=\"%s\": expected \"CPULIST COUNT\" or \"none\"\n",
+		       name, cmd);
+	return r;
+}
+
+/* Whether this module holds the enable_at_load usage reference. */
+static bool virtlife_load_ref;
+
+static int __init virtlife_init(void)
+{
+	const struct virtlife_backend *be;
+	int r;
+
+	be = virtlife_backend_find(backend);
+	if (!be) {
+		pr_err("unknown backend '%s'\n", backend);
+		return -EINVAL;
+	}
+
+	r = virtlife_arm_knob(&virtlife_fail_compat, "fail_compat", fail_compat);
+	if (!r)
+		r = virtlife_arm_knob(&virtlife_fail_enable, "fail_enable",
+				      fail_enable);
+	if (r)
+		return r;
+
+	/* First, so that every later step is counted and logged. */
+	r = virtlife_observe_init();
+	if (r)
+		return r;
+
+	r = virtlife_backend_setup(be);
+	if (r)
+		goto err_observe;
+
+	if (enable_at_load) {
+		r = virtlife_enable_virtualization();
+		if (r)
+			goto err_backend;
+		virtlife_load_ref = true;
+	}
+
+	/* Last: exposes /dev/virtlife, so everything must be ready. */
+	r = virtlife_vm_dev_init();
+	if (r)
+		goto err_enable;
+	return 0;
+
+err_enable:
+	if (virtlife_load_ref)
+		virtlife_disable_virtualization();
+	virtlife_load_ref = false;
+err_backend:
+	virtlife_backend_teardown();
+err_observe:
+	virtlife_observe_exit();
+	return r;
+}
+
+static void __exit virtlife_exit(void)
+{
+	/* No VM can exist here: each VM file pins the module. */
+	virtlife_vm_dev_exit();
+	if (virtlife_load_ref)
+		virtlife_disable_virtualization();
+	virtlife_backend_teardown();
+	virtlife_observe_exit();
+}
+
+module_init(virtlife_init);
+module_exit(virtlife_exit);
+
+MODULE_DESCRIPTION("virtlife: virtualization enable/disable lifecycle reference driver");
+MODULE_LICENSE("GPL");
+#ifdef VIRTLIFE_DEFECT
+MODULE_INFO(defect, VIRTLIFE_DEFECT);
+#endif

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtlife: observability and fault injection.
+ *
+ * sysfs /sys/kernel/virtlife/ (stable), debugfs /sys/kernel/debug/virtlife/
+ * (counters, per-CPU state, event log, fault knobs).  Formats are those of
+ * docs/interface.md.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include "virtlife.h"
+
+/* ---- counters ------------------------------------------------------------ */
+
+atomic64_t virtlife_counters[VL_CNT_NR];
+DEFINE_PER_CPU(struct virtlife_cpu_stats, virtlife_cpu_stats);
+
+static const char * const virtlife_counter_names[VL_CNT_NR] = {
+	[VL_CNT_ENABLE_ALL]		= "enable_all",
+	[VL_CNT_ENABLE_ALL_FAILURES]	= "enable_all_failures",
+	[VL_CNT_DISABLE_ALL]		= "disable_all",
+	[VL_CNT_CPU_ENABLES]		= "cpu_enables",
+	[VL_CNT_CPU_DISABLES]		= "cpu_disables",
+	[VL_CNT_COMPAT_CHECKS]		= "compat_checks",
+	[VL_CNT_COMPAT_FAILURES]	= "compat_failures",
+	[VL_CNT_ENABLE_FAILURES]	= "enable_failures",
+	[VL_CNT_DOUBLE_ENABLES]		= "double_enables",
+	[VL_CNT_DOUBLE_DISABLES]	= "double_disables",
+	[VL_CNT_ONLINE_CALLBACKS]	= "online_callbacks",
+	[VL_CNT_OFFLINE_CALLBACKS]	= "offline_callbacks",
+	[VL_CNT_VMS_CREATED]		= "vms_created",
+	[VL_CNT_VMS_DESTROYED]		= "vms_destroyed",
+	[VL_CNT_SUSPEND_CALLS]		= "suspend_calls",
+	[VL_CNT_RESUME_CALLS]		= "resume_calls",
+	[VL_CNT_SHUTDOWN_CALLS]		= "shutdown_calls",
+};
+
+static const char * const virtlife_cpu_counter_names[VL_CPU_NR] = {
+	[VL_CPU_ENABLES]		= "enables",
+	[VL_CPU_DISABLES]		= "disables",
+	[VL_CPU_COMPAT_CHECKS]		= "compat_checks",
+	[VL_CPU_COMPAT_FAILURES]	= "compat_failures",
+	[VL_CPU_ENABLE_FAILURES]	= "enable_failures",
+	[VL_CPU_DOUBLE_ENABLES]		= "double_enables",
+	[VL_CPU_DOUBLE_DISABLES]	= "double_disables",
+	[VL_CPU_ONLINE]			= "online",
+	[VL_CPU_OFFLINE]		= "offline",
+};
+
+/* ---- event log --------------------------------------------------------- */
+
+static const char * const virtlife_event_names[VL_EV_NR] = {
+	[VL_EV_USAGE_GET]		= "usage_get",
+	[VL_EV_USAGE_PUT]		= "usage_put",
+	[VL_EV_ARCH_ENABLE]		= "arch_enable",
+	[VL_EV_HOTPLUG_ADD]		= "hotplug_add",
+	[VL_EV_SYSCORE_REGISTER]	= "syscore_register",
+	[VL_EV_STATE_CHECK]		= "state_check",
+	[VL_EV_ENABLE_DONE]		= "enable_done",
+	[VL_EV_ENABLE_UNWIND]		= "enable_unwind",
+	[VL_EV_SYSCORE_UNREGISTER]	= "syscore_unregister",
+	[VL_EV_HOTPLUG_REMOVE]		= "hotplug_remove",
+	[VL_EV_ARCH_DISABLE]		= "arch_disable",
+	[VL_EV_COMPAT_CHECK]		= "compat_check",
+	[VL_EV_COMPAT_FAIL]		= "compat_fail",
+	[VL_EV_CPU_ENABLE]		= "cpu_enable",
+	[VL_EV_CPU_ENABLE_FAIL]		= "cpu_enable_fail",
+	[VL_EV_CPU_DISABLE]		= "cpu_disable",
+	[VL_EV_CPU_DISABLE_FAIL]	= "cpu_disable_fail",
+	[VL_EV_CPU_ONLINE]		= "cpu_online",
+	[VL_EV_CPU_OFFLINE]		= "cpu_offline",
+	[VL_EV_BACKEND_PUBLISH]		= "backend_publish",
+	[VL_EV_BACKEND_UNPUBLISH]	= "backend_unpublish",
+	[VL_EV_SYSCORE_SUSPEND]		= "syscore_suspend",
+	[VL_EV_SYSCORE_RESUME]		= "syscore_resume",
+	[VL_EV_SYSCORE_SHUTDOWN]	= "syscore_shutdown",
+};
+
+struct virtlife_event_rec {
+	u64 seq;
+	u64 time_ns;
+	u32 cpu;
+	u32 id;
+	int arg;
+};
+
+/*
+ * A ring of the newest VIRTLIFE_EVENT_LOG_SIZE events.  A raw spinlock with
+ * IRQs saved, so that events can be logged from any context: hotplug
+ * callbacks, IPIs, syscore callbacks with IRQs off.
+ */
+static DEFINE_RAW_SPINLOCK(virtlife_log_lock);
+static struct virtlife_event_rec virtlife_log[VIRTLIFE_EVENT_LOG_SIZE];
+static u64 virtlife_log_seq;	/* the last sequence number handed out */
+
+void virtlife_event(enum virtlife_event_id id, int arg)
+{
+	struct virtlife_event_rec *rec;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&virtlife_log_lock, flags);
+	rec = &virtlife_log[virtlife_log_seq % VIRTLIFE_EVENT_LOG_SIZE];
+	rec->seq = ++virtlife_log_seq;
+	/* The NMI-safe CLOCK_MONOTONIC: also usable across syscore suspend. */
+	rec->time_ns = ktime_get_mono_fast_ns();
+	rec->cpu = raw_smp_processor_id();
+	rec->id = id;
+	rec->arg = arg;
+	raw_spin_unlock_irqrestore(&virtlife_log_lock, flags);
+}
+
+static u64 virtlife_events_dropped(void)
+{
+	unsigned long flags;
+	u64 seq;
+
+	raw_spin_lock_irqsave(&virtlife_log_lock, flags);
+	seq = virtlife_log_seq;
+	raw_spin_unlock_irqrestore(&virtlife_log_lock, flags);
+	return seq > VIRTLIFE_EVENT_LOG_SIZE ? seq - VIRTLIFE_EVENT_LOG_SIZE : 0;
+}
+
+struct virtlife_events_snap {
+	unsigned int nr;
+	struct virtlife_event_rec rec[];
+};
+
+static int virtlife_events_show(struct seq_file *m, void *unused)
+{
+	struct virtlife_events_snap *snap = m->private;
+	unsigned int i;
+
+	for (i = 0; i < snap->nr; i++) {
+		const struct virtlife_event_rec *rec = &snap->rec[i];
+
+		seq_printf(m, "%llu %llu %u %s %d\n", rec->seq, rec->time_ns,
+			   rec->cpu, virtlife_event_names[rec->id], rec->arg);
+	}
+	return 0;
+}
+
+/* Takes a snapshot at open, oldest first, so that a read is consistent. */
+static int virtlife_events_open(struct inode *inode, struct file *file)
+{
+	struct virtlife_events_snap *snap;
+	unsigned long flags;
+	unsigned int i, nr;
+	u64 first;
+	int r;
+
+	snap = kvmalloc(struct_size(snap, rec, VIRTLIFE_EVENT_LOG_SIZE),
+			GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+
+	raw_spin_lock_irqsave(&virtlife_log_lock, flags);
+	nr = min_t(u64, virtlife_log_seq, VIRTLIFE_EVENT_LOG_SIZE);
+	first = virtlife_log_seq - nr;
+	for (i = 0; i < nr; i++)
+		snap->rec[i] = virtlife_log[(first + i) % VIRTLIFE_EVENT_LOG_SIZE];
+	raw_spin_unlock_irqrestore(&virtlife_log_lock, flags);
+	snap->nr = nr;
+
+	r = single_open_size(file, virtlife_events_show, snap,
+			     (size_t)nr * 64 + PAGE_SIZE);
+	if (r)
+		kvfree(snap);
+	return r;
+}
+
+static int virtlife_events_release(struct inode *inode, struct file *file)
+{
+	struct virtlife_events_snap *snap =
+		((struct seq_file *)file->private_data)->private;
+
+	single_release(inode, file);
+	kvfree(snap);
+	return 0;
+}
+
+static const struct file_operations virtlife_events_fops = {
+	.owner = THIS_MODULE,
+	.open = virtlife_events_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = virtlife_events_release,
+};
+
+/* ---- fault knobs --------------------------------------------------------- */
+
+struct virtlife_knob virtlife_fail_compat = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(virtlife_fail_compat.lock),
+};
+
+struct virtlife_knob virtlife_fail_enable = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(virtlife_fail_enable.lock),
+};
+
+bool virtlife_knob_hit(struct virtlife_knob *knob, unsigned int cpu)
+{
+	unsigned long flags;
+	bool hit = false;
+
+	raw_spin_lock_irqsave(&knob->lock, flags);
+	if (knob->count && cpumask_test_cpu(cpu, &knob->cpus)) {
+		hit = true;
+		if (knob->count > 0 && --knob->count == 0)
+			cpumask_clear(&knob->cpus);
+	}
+	raw_spin_unlock_irqrestore(&knob->lock, flags);
+	return hit;
+}
+
+static int virtlife_knob_show(struct seq_file *m, void *unused)
+{
+	struct virtlife_knob *knob = m->private;
+	cpumask_var_t cpus;
+	unsigned long flags;
+	int count;
+
+	if (!alloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+
+	raw_spin_lock_irqsave(&knob->lock, flags);
+	cpumask_copy(cpus, &knob->cpus);
+	count = knob->count;
+	raw_spin_unlock_irqrestore(&knob->lock, flags);
+
+	if (count)
+		seq_printf(m, "%*pbl %d\n", cpumask_pr_args(cpus), count);
+	else
+		seq_puts(m, "none\n");
+	free_cpumask_var(cpus);
+	return 0;
+}
+
+/*
+ * The CPULIST token: cpulist_parse() tolerates stray separators, we do not.
+ * It contains no whitespace (the write was split at the first space).
+ */
+static bool virtlife_cpulist_well_formed(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len && s[0] != ',' && s[len - 1] != ',' && !strstr(s, ",,");
+}
+
+/* "none" or "CPULIST COUNT"; on success fills @cpus and @count. */
+static int virtlife_knob_parse(char *buf, struct cpumask *cpus, int *count)
+{
+	char *count_str;
+
+	if (!strcmp(buf, "none")) {
+		cpumask_clear(cpus);
+		*count = 0;
+		return 0;
+	}
+
+	count_str = strchr(buf, ' ');
+	if (!count_str)
+		return -EINVAL;
+	*count_str++ = '\0';
+
+	if (!virtlife_cpulist_well_formed(buf) || cpulist_parse(buf, cpus) ||
+	    cpumask_empty(cpus) || !cpumask_subset(cpus, cpu_possible_mask))
+		return -EINVAL;
+	if (kstrtoint(count_str, 10, count) || *count < -1)
+		return -EINVAL;
+
+	if (*count == 0)
+		cpumask_clear(cpus);
+	return 0;
+}
+
+/* Arm @knob from "none" or "CPULIST COUNT"; on error nothing changes. */
+int virtlife_knob_set(struct virtlife_knob *knob, char *cmd)
+{
+	cpumask_var_t cpus;
+	unsigned long flags;
+	int count, r;
+
+	if (!alloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+	r = virtlife_knob_parse(cmd, cpus, &count);
+	if (!r) {
+		raw_spin_lock_irqsave(&knob->lock, flags);
+		cpumask_copy(&knob->cpus, cpus);
+		knob->count = count;
+		raw_spin_unlock_irqrestore(&knob->lock, flags);
+	}
+	free_cpumask_var(cpus);
+	return r;
+}
+
+static ssize_t virtlife_knob_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct virtlife_knob *knob =
+		((struct seq_file *)file->private_data)->private;
+	char buf[128];
+	size_t n = len;
+	int r;
+
+	/* Each write() is one whole command, whatever the file position. */
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	/* Nothing empty, nothing after the one trailing newline, no NULs. */
+	if (n == 0 || strlen(buf) != n || strpbrk(buf, "\n\t\r\v\f"))
+		return -EINVAL;
+
+	r = virtlife_knob_set(knob, buf);
+	return r ? r : len;
+}
+
+static int virtlife_knob_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, virtlife_knob_show, inode->i_private);
+}
+
+static const struct file_operations virtlife_knob_fops = {
+	.owner = THIS_MODULE,
+	.open = virtlife_knob_open,
+	.read = seq_read,
+	.write = virtlife_knob_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* ---- debugfs ------------------------------------------------------------- */
+
+static struct dentry *virtlife_debugfs_dir;
+
+static int virtlife_counters_show(struct seq_file *m, void *unused)
+{
+	unsigned int i;
+
+	seq_printf(m, "usage_count %d\n", virtlife_usage_count());
+	for (i = 0; i < VL_CNT_NR; i++)
+		seq_printf(m, "%s %lld\n", virtlife_counter_names[i],
+			   atomic64_read(&virtlife_counters[i]));
+	seq_printf(m, "events_dropped %llu\n", virtlife_events_dropped());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(virtlife_counters);
+
+static int virtlife_cpus_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct virtlife_cpu_stats *st = per_cpu_ptr(&virtlife_cpu_stats,
+							    cpu);
+
+		seq_printf(m, "cpu=%u enabled=%d", cpu,
+			   virtlife_cpu_enabled(cpu));
+		for (i = 0; i < VL_CPU_NR; i++)
+			seq_printf(m, " %s=%lld", virtlife_cpu_counter_names[i],
+				   atomic64_read(&st->c[i]));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(virtlife_cpus);
+
+static void virtlife_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("virtlife", NULL);
+
+	virtlife_debugfs_dir = dir;
+	debugfs_create_file("counters", 0400, dir, NULL,
+			    &virtlife_counters_fops);
+	debugfs_create_file("cpus", 0400, dir, NULL, &virtlife_cpus_fops);
+	debugfs_create_file("events", 0400, dir, NULL, &virtlife_events_fops);
+	debugfs_create_file("fail_compat", 0600, dir, &virtlife_fail_compat,
+			    &virtlife_knob_fops);
+	debugfs_create_file("fail_enable", 0600, dir, &virtlife_fail_enable,
+			    &virtlife_knob_fops);
+}
+
+/* ---- sysfs --------------------------------------------------------------- */
+
+static struct kobject *virtlife_kobj;
+
+static ssize_t usage_count_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", virtlife_usage_count());
+}
+
+static ssize_t enabled_cpus_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	cpumask_var_t cpus;
+	unsigned int cpu;
+	ssize_t r;
+
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		if (virtlife_cpu_enabled(cpu))
+			cpumask_set_cpu(cpu, cpus);
+	r = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(cpus));
+	free_cpumask_var(cpus);
+	return r;
+}
+
+static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	const struct virtlife_backend *ops = virtlife_backend_ops();
+
+	return sysfs_emit(buf, "%s\n", ops ? ops->name : "none");
+}
+
+static struct kobj_attribute virtlife_usage_count_attr =
+	__ATTR_RO_MODE(usage_count, 0400);
+static struct kobj_attribute virtlife_enabled_cpus_attr =
+	__ATTR_RO_MODE(enabled_cpus, 0400);
+static struct kobj_attribute virtlife_backend_attr =
+	__ATTR_RO_MODE(backend, 0400);
+
+static struct attribute *virtlife_attrs[] = {
+	&virtlife_usage_count_attr.attr,
+	&virtlife_enabled_cpus_attr.attr,
+	&virtlife_backend_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group virtlife_attr_group = {
+	.attrs = virtlife_attrs,
+};
+
+int virtlife_observe_init(void)
+{
+	int r;
+
+	virtlife_kobj = kobject_create_and_add("virtlife", kernel_kobj);
+	if (!virtlife_kobj)
+		return -ENOMEM;
+	r = sysfs_create_group(virtlife_kobj, &virtlife_attr_group);
+	if (r) {
+		kobject_put(virtlife_kobj);
+		return r;
+	}
+
+	virtlife_debugfs_init();
+	return 0;
+}
+
+void virtlife_observe_exit(void)
+{
+	debugfs_remove_recursive(virtlife_debugfs_dir);
+	sysfs_remove_group(virtlife_kobj, &virtlife_attr_group);
+	kobject_put(virtlife_kobj);
+}

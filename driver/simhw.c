@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtlife_simhw: simulated per-CPU virtualization hardware.
+ *
+ * Models, per CPU, the "in virtualization operation" bit that VMXON sets and
+ * VMXOFF clears: a second enable fails like VMXON on a CPU already in VMX
+ * operation, and an operation issued on behalf of another CPU fails, as an
+ * instruction can only act on the CPU that executes it.  It also models each
+ * CPU's feature-derived reserved-bit mask, which the driver compares between
+ * CPUs.  The module lives apart from virtlife.ko, like hardware: its state
+ * survives reloads of the driver, and its debugfs files are an independent
+ * witness of what the driver really did.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "simhw.h"
+
+struct simhw_cpu {
+	atomic64_t enables;
+	atomic64_t disables;
+	atomic64_t double_enables;
+	atomic64_t double_disables;
+	atomic64_t wrong_cpu;
+	u64 features;
+};
+
+static DEFINE_PER_CPU(struct simhw_cpu, simhw_cpu);
+
+/* The per-CPU "on" bits; atomic bit operations make each transition atomic. */
+static struct cpumask simhw_on_mask;
+
+static struct dentry *simhw_debugfs_dir;
+
+/*
+ * Returns true if the caller runs on @cpu.  Callers run with preemption
+ * disabled, so smp_processor_id() is stable (and checked by debug kernels).
+ */
+static bool simhw_on_cpu(unsigned int cpu)
+{
+	if (cpu == smp_processor_id())
+		return true;
+	atomic64_inc(&per_cpu(simhw_cpu, cpu).wrong_cpu);
+	return false;
+}
+
+int simhw_cpu_enable(unsigned int cpu)
+{
+	struct simhw_cpu *sc;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	if (!simhw_on_cpu(cpu))
+		return -EPERM;
+
+	sc = per_cpu_ptr(&simhw_cpu, cpu);
+	if (cpumask_test_and_set_cpu(cpu, &simhw_on_mask)) {
+		atomic64_inc(&sc->double_enables);
+		return -EBUSY;
+	}
+	atomic64_inc(&sc->enables);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(simhw_cpu_enable);
+
+int simhw_cpu_disable(unsigned int cpu)
+{
+	struct simhw_cpu *sc;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	if (!simhw_on_cpu(cpu))
+		return -EPERM;
+
+	sc = per_cpu_ptr(&simhw_cpu, cpu);
+	if (!cpumask_test_and_clear_cpu(cpu, &simhw_on_mask)) {
+		atomic64_inc(&sc->double_disables);
+		return -EINVAL;
+	}
+	atomic64_inc(&sc->disables);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(simhw_cpu_disable);
+
+bool simhw_cpu_enabled(unsigned int cpu)
+{
+	if (cpu >= nr_cpu_ids)
+		return false;
+	return cpumask_test_cpu(cpu, &simhw_on_mask);
+}
+EXPORT_SYMBOL_GPL(simhw_cpu_enabled);
+
+u64 simhw_cpu_features(unsigned int cpu)
+{
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return 0;
+	if (!simhw_on_cpu(cpu))
+		return 0;
+	return READ_ONCE(per_cpu(simhw_cpu, cpu).features);
+}
+EXPORT_SYMBOL_GPL(simhw_cpu_features);
+
+static int simhw_enabled_cpus_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%*pbl\n", cpumask_pr_args(&simhw_on_mask));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(simhw_enabled_cpus);
+
+static int simhw_cpus_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct simhw_cpu *sc = per_cpu_ptr(&simhw_cpu, cpu);
+
+		seq_printf(m,
+			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld features=0x%llx\n",
+			   cpu, simhw_cpu_enabled(cpu),
+			   atomic64_read(&sc->enables),
+			   atomic64_read(&sc->disables),
+			   atomic64_read(&sc->double_enables),
+			   atomic64_read(&sc->double_disables),
+			   atomic64_read(&sc->wrong_cpu),
+			   READ_ONCE(sc->features));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(simhw_cpus);
+
+/* "CPU 0xMASK" or "CPU default"; anything else is rejected. */
+static ssize_t simhw_features_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	char buf[64], *mask_str;
+	unsigned int cpu;
+	u64 features;
+	size_t len;
+
+	/* Each write() is one whole command, whatever the file position. */
+	if (count == 0 || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+
+	len = count;
+	if (buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (len == 0 || strchr(buf, '\n'))
+		return -EINVAL;
+
+	mask_str = strchr(buf, ' ');
+	if (!mask_str)
+		return -EINVAL;
+	*mask_str++ = '\0';
+
+	if (kstrtouint(buf, 10, &cpu) || cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	if (!strcmp(mask_str, "default"))
+		features = SIMHW_FEATURES_DEFAULT;
+	else if (kstrtou64(mask_str, 0, &features))
+		return -EINVAL;
+
+	WRITE_ONCE(per_cpu(simhw_cpu, cpu).features, features);
+	return count;
+}
+
+static const struct file_operations simhw_features_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = simhw_features_write,
+	.llseek = no_llseek,
+};
+
+static int __init simhw_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		per_cpu(simhw_cpu, cpu).features = SIMHW_FEATURES_DEFAULT;
+
+	simhw_debugfs_dir = debugfs_create_dir("virtlife_simhw", NULL);
+	debugfs_create_file("enabled_cpus", 0400, simhw_debugfs_dir, NULL,
+			    &simhw_enabled_cpus_fops);
+	debugfs_create_file("cpus", 0400, simhw_debugfs_dir, NULL,
+			    &simhw_cpus_fops);
+	debugfs_create_file("features", 0200, simhw_debugfs_dir, NULL,
+			    &simhw_features_fops);
+	return 0;
+}
+
+static void __exit simhw_exit(void)
+{
+	debugfs_remove_recursive(simhw_debugfs_dir);
+
+	/*
+	 * virtlife.ko holds a reference on this module while it is loaded,
+	 * so nobody can still be using the simulated hardware here; a CPU
+	 * left on is the driver's fault and is only reported.
+	 */
+	if (!cpumask_empty(&simhw_on_mask))
+		pr_info("unloading with virtualization still on for CPUs %*pbl\n",
+			cpumask_pr_args(&simhw_on_mask));
+}
+
+module_init(simhw_init);
+module_exit(simhw_exit);
+
+MODULE_DESCRIPTION("virtlife simulated per-CPU virtualization hardware");
+MODULE_LICENSE("GPL");

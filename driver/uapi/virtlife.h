@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * virtlife: user space interface of /dev/virtlife.
+ */
+#ifndef _UAPI_VIRTLIFE_H
+#define _UAPI_VIRTLIFE_H
+
+#include <linux/ioctl.h>
+
+#define VIRTLIFE_API_VERSION		1
+
+#define VIRTLIFEIO			'V'
+
+/* Returns VIRTLIFE_API_VERSION. */
+#define VIRTLIFE_GET_API_VERSION	_IO(VIRTLIFEIO, 0)
+/*
+ * Takes one usage reference (enabling virtualization on the 0->1
+ * transition) and returns a new VM file descriptor that holds it until the
+ * descriptor is closed.
+ */
+#define VIRTLIFE_CREATE_VM		_IO(VIRTLIFEIO, 1)
+
+#endif /* _UAPI_VIRTLIFE_H */
