@@ -65,7 +65,15 @@ int virtlife_check_cpu_compat(unsigned int cpu)
 		goto out;
 	}
 
+#ifdef VIRTLIFE_DEFECT_D07
+	/*
+	 * D07 (L5): like CPUID or RDMSR, reads the CPU this runs on, whatever
+	 * @cpu says; harmless when called on @cpu, as it should be.
+	 */
+	features = ops->cpu_features(smp_processor_id());
+#else
 	features = ops->cpu_features(cpu);
+#endif
 	if (features != virtlife_boot_features) {
 		pr_warn("CPU%u: feature mask %#llx differs from the boot CPU's %#llx\n",
 			cpu, features, virtlife_boot_features);
@@ -84,12 +92,14 @@ out:
 	return r;
 }
 
+#ifndef VIRTLIFE_DEFECT_D07	/* D07: no IPI, so no IPI handler */
 static void virtlife_compat_ipi(void *data)
 {
 	int *r = data;
 
 	*r = virtlife_check_cpu_compat(smp_processor_id());
 }
+#endif
 
 /* Called with cpus_read_lock() held, so that the set of CPUs is stable. */
 static int virtlife_check_online_cpus(void)
@@ -98,7 +108,19 @@ static int virtlife_check_online_cpus(void)
 	int r = 0, ret;
 
 	for_each_online_cpu(cpu) {
+#ifdef VIRTLIFE_DEFECT_D07
+		/*
+		 * D07 (L5): the check for @cpu runs on the calling CPU (no
+		 * IPI), so it checks the caller's features and logs it as
+		 * @cpu's: an incompatible @cpu passes.
+		 */
+		preempt_disable();
+		ret = 0;
+		r = virtlife_check_cpu_compat(cpu);
+		preempt_enable();
+#else
 		ret = smp_call_function_single(cpu, virtlife_compat_ipi, &r, 1);
+#endif
 		if (ret)
 			r = ret;
 		if (r) {

@@ -70,14 +70,33 @@ static int virtlife_enable_this_cpu(void)
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 
+#ifdef VIRTLIFE_DEFECT_D09
+	/*
+	 * D09 (L4): the per-CPU flag is not tested, so an enabled CPU is
+	 * enabled again; the hardware refuses (-EBUSY) and that is reported
+	 * as an enable failure, as the old code reported any failed enable.
+	 */
+#else
 	if (__this_cpu_read(virtlife_virt_enabled)) {
 		virtlife_count(VL_CNT_DOUBLE_ENABLES);
 		virtlife_cpu_count(cpu, VL_CPU_DOUBLE_ENABLES);
 		r = 0;
 		goto out;
 	}
+#endif
 
+#ifdef VIRTLIFE_DEFECT_D06
+	/*
+	 * D06 (L5): only the checks at load and at the state's registration
+	 * run; once the state exists, a CPU onlined later (and the boot CPU
+	 * on resume) is enabled unchecked.  Fixed upstream by c82a5c5c53c5.
+	 */
+	r = 0;
+	if (!READ_ONCE(virtlife_cpuhp_state))
+		r = virtlife_check_cpu_compat(cpu);
+#else
 	r = virtlife_check_cpu_compat(cpu);
+#endif
 	if (r)
 		goto out;
 
@@ -152,10 +171,31 @@ static int virtlife_online_cpu(unsigned int cpu)
 	virtlife_cpu_count(cpu, VL_CPU_ONLINE);
 	virtlife_event(VL_EV_CPU_ONLINE, cpu);
 
+#ifdef VIRTLIFE_DEFECT_D11
+	/*
+	 * D11 (L1): the usage mutex taken in a hotplug callback, to read the
+	 * count; the 0->1 path holds it while cpuhp_setup_state() waits for
+	 * this callback: deadlock (the kernel's lock-sharing deadlock was
+	 * fixed by 44d174596260).
+	 */
+	mutex_lock(&virtlife_usage_lock);
+	r = virtlife_usage ? virtlife_enable_this_cpu() : 0;
+	mutex_unlock(&virtlife_usage_lock);
+#else
 	r = virtlife_enable_this_cpu();
+#endif
 	if (r)
 		pr_warn("CPU%u: cannot enable virtualization: %d\n", cpu, r);
+#ifdef VIRTLIFE_DEFECT_D08
+	/*
+	 * D08 (L6): the failure is ignored, as the old kvm_starting_cpu()
+	 * returned 0 whatever hardware_enable_nolock() did: the CPU comes
+	 * online with virtualization off, and a 0->1 "succeeds".
+	 */
+	return 0;
+#else
 	return r;
+#endif
 }
 
 /* CPU-hotplug teardown callback, run in @cpu's hotplug thread on @cpu. */
@@ -165,6 +205,17 @@ static int virtlife_offline_cpu(unsigned int cpu)
 	virtlife_cpu_count(cpu, VL_CPU_OFFLINE);
 	virtlife_event(VL_EV_CPU_OFFLINE, cpu);
 
+#ifdef VIRTLIFE_DEFECT_D05
+	/*
+	 * D05 (L6): disables only once the registration has completed
+	 * (virtlife_cpuhp_state is set after cpuhp_setup_state() returns),
+	 * so the hotplug core's rollback of a failed registration leaves the
+	 * CPUs it had already enabled on, flags set, with the count back at
+	 * 0: the kind of leak the pre-6.3 hardware_enable_all() era allowed.
+	 */
+	if (!READ_ONCE(virtlife_cpuhp_state))
+		return 0;
+#endif
 	virtlife_disable_this_cpu();
 	return 0;
 }
@@ -241,25 +292,69 @@ static void virtlife_arch_disable(void)
 	virtlife_event(VL_EV_ARCH_DISABLE, 0);
 }
 
+#ifdef VIRTLIFE_DEFECT_D10
+static void virtlife_hotplug_remove(void);
+static atomic_t virtlife_enable_failed;
+
+static void virtlife_enable_cpu_ipi(void *unused)
+{
+	int r = virtlife_enable_this_cpu();
+
+	if (r) {
+		pr_warn("CPU%u: cannot enable virtualization: %d\n",
+			smp_processor_id(), r);
+		atomic_inc(&virtlife_enable_failed);
+	}
+}
+#endif
+
 /* Registers the hotplug state; the step that fails starts the unwind. */
 static int virtlife_hotplug_add(void)
 {
 	int r;
 
+#ifdef VIRTLIFE_DEFECT_D10
+	/*
+	 * D10 (L4): the pre-e4aa7f88af1a style: the state is added without
+	 * calls and every online CPU is enabled by IPI, without
+	 * cpus_read_lock(), so a CPU coming online or going offline meanwhile
+	 * races with the IPI (only the per-CPU flag stands in the way).
+	 */
+	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+				      "virtlife/cpu:online",
+				      virtlife_online_cpu, virtlife_offline_cpu);
+#else
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "virtlife/cpu:online",
 			      virtlife_online_cpu, virtlife_offline_cpu);
+#endif
 	if (r < 0) {
 		virtlife_event(VL_EV_ENABLE_UNWIND, r);
 		return r;
 	}
 	virtlife_cpuhp_state = r;
 	virtlife_event(VL_EV_HOTPLUG_ADD, 0);
+#ifdef VIRTLIFE_DEFECT_D10
+	/* D10: as the old hardware_enable_all(): on_each_cpu(), no lock. */
+	atomic_set(&virtlife_enable_failed, 0);
+	on_each_cpu(virtlife_enable_cpu_ipi, NULL, 1);
+	if (atomic_read(&virtlife_enable_failed)) {
+		virtlife_event(VL_EV_ENABLE_UNWIND, -EIO);
+		virtlife_hotplug_remove();
+		return -EIO;
+	}
+#endif
 	return 0;
 }
 
 static void virtlife_hotplug_remove(void)
 {
+#ifdef VIRTLIFE_DEFECT_D10
+	/* D10: disable by IPI, then remove the state without calls. */
+	on_each_cpu(virtlife_disable_cpu_ipi, NULL, 1);
+	cpuhp_remove_state_nocalls(virtlife_cpuhp_state);
+#else
 	cpuhp_remove_state(virtlife_cpuhp_state);
+#endif
 	virtlife_cpuhp_state = 0;
 	virtlife_event(VL_EV_HOTPLUG_REMOVE, 0);
 }
@@ -311,6 +406,10 @@ int virtlife_enable_virtualization(void)
 	 */
 	virtlife_arch_enable();
 
+#ifdef VIRTLIFE_DEFECT_D01
+	/* D01 (L2): the syscore ops registered before the hotplug state. */
+	virtlife_syscore_register();
+#endif
 	/*
 	 * Then the hotplug state, which enables every online CPU (compat check
 	 * first, on that CPU) and every CPU onlined later, and rolls itself
@@ -322,12 +421,14 @@ int virtlife_enable_virtualization(void)
 	if (r)
 		goto err_hotplug;
 
+#ifndef VIRTLIFE_DEFECT_D01
 	/*
 	 * Then the syscore ops, before the system_state check: only once they
 	 * are registered is the shutdown hook certain to run for a reboot
 	 * that has not started yet.
 	 */
 	virtlife_syscore_register();
+#endif
 
 	/*
 	 * Last, system_state: it is set before syscore_shutdown() runs, so
@@ -344,11 +445,22 @@ int virtlife_enable_virtualization(void)
 	goto out;
 
 err_state:
+#ifdef VIRTLIFE_DEFECT_D01
+	/* D01: and unwound in the reverse of that wrong order. */
+	virtlife_hotplug_remove();
+err_hotplug:
+	virtlife_syscore_unregister();
+#else
 	virtlife_syscore_unregister();
 	virtlife_hotplug_remove();
 err_hotplug:
+#endif
 	virtlife_arch_disable();
+#ifdef VIRTLIFE_DEFECT_D04
+	/* D04 (L6): the count is not restored: it stays raised, nothing on. */
+#else
 	virtlife_usage_set(virtlife_usage - 1, VL_EV_USAGE_PUT);
+#endif
 	virtlife_count(VL_CNT_ENABLE_ALL_FAILURES);
 out:
 	mutex_unlock(&virtlife_usage_lock);
@@ -370,7 +482,11 @@ void virtlife_disable_virtualization(void)
 	 * while the hotplug state is being torn down, and once nothing is on
 	 * the shutdown hook has nothing to do.
 	 */
+#ifdef VIRTLIFE_DEFECT_D13
+	/* D13 (L7, L13): the syscore ops stay registered after 1->0. */
+#else
 	virtlife_syscore_unregister();
+#endif
 
 	/* Then the hotplug state: its teardown disables every online CPU. */
 	virtlife_hotplug_remove();

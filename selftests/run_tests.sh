@@ -10,7 +10,9 @@
 #     with the dmesg lines shown.
 #
 # usage: run_tests.sh [PROGRAM...]   (default: every program in settings' dir)
-# env:   VIRTLIFE_TIMEOUT overrides the per-program timeout of ./settings.
+# env:   VIRTLIFE_TIMEOUT overrides the per-program timeout of ./settings;
+#        VIRTLIFE_STOP_ON_FAIL=1 stops after the first failing program (the
+#        programs not run are left out of the count, and the plan says so).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,24 +47,37 @@ for prog in "${progs[@]}"; do
 	fi
 	mark=$(dmesg_lines)
 	start=$(date +%s.%N)
-	# The harness kills a hung test itself; timeout(1) is the backstop
-	# for a hang outside the harness (in the kernel, for instance).
-	(cd "$here" && timeout -k 10 "$timeout_s" "./$prog" 2>&1) |
-		sed -u 's/^/# /'
-	rc=${PIPESTATUS[0]}
+	# The harness kills a hung test itself; timeout(1) is the backstop for
+	# a hang the harness cannot end (a test stuck in the kernel). Output
+	# goes through a file, not a pipe, so that a process stuck in the
+	# kernel cannot hold the stream open and stall the whole run.
+	log=$(mktemp)
+	(cd "$here" && exec timeout -k 10 "$timeout_s" "./$prog") > "$log" 2>&1 &
+	pid=$!
+	tail -n +1 -s 0.2 -f --pid=$pid "$log" | sed -u 's/^/# /' &
+	follower=$!
+	wait $pid
+	rc=$?
+	wait $follower
+	rm -f "$log"
 	printf '# time: %s %s s\n' "$prog" \
 		"$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
 	new=$(dmesg 2>/dev/null | tail -n +"$((mark + 1))")
 	if [ -n "$new" ] && echo "$new" | grep -Eq "$kernel_problems"; then
 		echo "# kernel reported a problem while $prog ran:"
 		echo "$new" | grep -E -B3 -A12 "$kernel_problems" | head -60 | sed 's/^/# dmesg: /'
-		echo "not ok $num $hdr # kernel WARN/BUG/oops"
-		continue
+		verdict="not ok $num $hdr # kernel WARN/BUG/oops"
+	else
+		case $rc in
+		0) verdict="ok $num $hdr" ;;
+		4) verdict="ok $num $hdr # SKIP" ;;
+		124|137) echo "#"; verdict="not ok $num $hdr # TIMEOUT $timeout_s seconds" ;;
+		*) verdict="not ok $num $hdr # exit=$rc" ;;
+		esac
 	fi
-	case $rc in
-	0) echo "ok $num $hdr" ;;
-	4) echo "ok $num $hdr # SKIP" ;;
-	124) echo "#"; echo "not ok $num $hdr # TIMEOUT $timeout_s seconds" ;;
-	*) echo "not ok $num $hdr # exit=$rc" ;;
-	esac
+	echo "$verdict"
+	if [[ $verdict == "not ok"* ]] && [ "${VIRTLIFE_STOP_ON_FAIL:-0}" = 1 ]; then
+		echo "# stopping after the first failure (VIRTLIFE_STOP_ON_FAIL=1)"
+		break
+	fi
 done

@@ -187,6 +187,8 @@ TEST_F_TIMEOUT(storm, vms_and_hotplug, 600)
 	EXPECT_LT(0, atomic_load(&s->hp_ops));
 	EXPECT_LT(0, atomic_load(&s->vm_ops));
 
+	/* Quiescent with some CPUs offline: offline CPUs must be off. */
+	ASSERT_STATE(vl_state_consistent);
 	ASSERT_EQ(0, vl_online_all_cpus());
 	ASSERT_EQ(0, vl_usage(&usage));
 	EXPECT_EQ(variant->base, usage);

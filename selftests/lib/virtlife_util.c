@@ -741,6 +741,17 @@ bool vl_state_consistent(char *why, size_t len)
 		if (cpu < nd && dcpu[cpu].enabled != h->on)
 			return WHY("cpu%d: driver flag %d, hardware %d",
 				   cpu, dcpu[cpu].enabled, h->on);
+		/*
+		 * The flag only guards; with the hotplug state owning the
+		 * per-CPU work, no path ever finds it already set (an enable
+		 * racing the hotplug path does: L4).
+		 */
+		if (cpu < nd && (dcpu[cpu].double_enables ||
+				 dcpu[cpu].double_disables))
+			return WHY("cpu%d: driver found its flag already %s (double_enables=%llu double_disables=%llu): two paths enable/disable the same CPU (L4)",
+				   cpu, dcpu[cpu].double_enables ? "set" : "clear",
+				   (unsigned long long)dcpu[cpu].double_enables,
+				   (unsigned long long)dcpu[cpu].double_disables);
 	}
 	return true;
 }
