@@ -9,6 +9,9 @@
 #   make check      the project's own tests: warnings-as-errors builds,
 #                   checkpatch, tool self-tests, the suite in the VM
 #   make run_tests  run the suite on the running kernel (a real host; root)
+#   make selfcheck  the kill matrix: every defect variant of the driver must
+#                   be caught by the suite (QUICK=1: stop each at its first
+#                   failure)
 #   make install    INSTALL_PATH=DIR: a kselftest collection (virtlife/)
 #   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
 #
@@ -57,6 +60,10 @@ run_vm: deps
 		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
 
+selfcheck: deps
+	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
+	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck $(if $(QUICK),--quick)
+
 # checkpatch as the kernel would run it on a patch to these files.
 checkpatch: $(KFILES)/.origin
 	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
@@ -78,6 +85,8 @@ check: deps
 	tools/tests/run
 	@echo "== the suite in the VM"
 	$(MAKE) --no-print-directory run_vm
+	@echo "== every defect variant is caught (the suite above was the baseline)"
+	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck --quick --no-baseline
 
 install: all
 	$(MAKE) -C selftests install INSTALL_PATH=$(or $(INSTALL_PATH),$(KSFT_INSTALL_PATH))
@@ -99,4 +108,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests deps run_tests run_vm checkpatch check install gen_tar clean
+.PHONY: all driver selftests deps run_tests run_vm selfcheck checkpatch check install gen_tar clean

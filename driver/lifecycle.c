@@ -70,20 +70,12 @@ static int virtlife_enable_this_cpu(void)
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 
-#ifdef VIRTLIFE_DEFECT_D09
-	/*
-	 * D09 (L4): the per-CPU flag is not tested, so an enabled CPU is
-	 * enabled again; the hardware refuses (-EBUSY) and that is reported
-	 * as an enable failure, as the old code reported any failed enable.
-	 */
-#else
 	if (__this_cpu_read(virtlife_virt_enabled)) {
 		virtlife_count(VL_CNT_DOUBLE_ENABLES);
 		virtlife_cpu_count(cpu, VL_CPU_DOUBLE_ENABLES);
 		r = 0;
 		goto out;
 	}
-#endif
 
 #ifdef VIRTLIFE_DEFECT_D06
 	/*
