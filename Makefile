@@ -19,6 +19,7 @@
 # the harness headers and checkpatch; default: Debian's linux-source),
 # MACHINE (machine profile, default "default"), VM_TIMEOUT (seconds).
 
+SHELL := /bin/bash
 BUILD := $(CURDIR)/build
 KFILES := $(BUILD)/kernel-files
 MACHINE ?= default
