@@ -26,10 +26,11 @@ MACHINE ?= default
 VM_TIMEOUT ?= 900
 
 # The kernel the VM boots: the newest /boot/vmlinuz-* whose build dir is
-# installed. The modules are built for exactly that kernel.
+# installed. The modules are built for exactly that kernel. Both are
+# expanded late, after "deps" may have installed that kernel.
 VM_KVER ?= $(shell for k in $$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V); do \
 	[ -d /lib/modules/$$k/build ] && echo $$k; done | tail -n 1)
-VM_KDIR := /lib/modules/$(VM_KVER)/build
+VM_KDIR = /lib/modules/$(VM_KVER)/build
 
 export KSRC
 

@@ -26,6 +26,11 @@ if [ -r "$here/settings" ]; then
 	[ -n "$t" ] && timeout_s=$t
 fi
 timeout_s=${VIRTLIFE_TIMEOUT:-$timeout_s}
+# Programs run from their own directory: keep a relative module dir valid.
+if [ -n "${VIRTLIFE_MODULE_DIR:-}" ] && [ -d "$VIRTLIFE_MODULE_DIR" ]; then
+	VIRTLIFE_MODULE_DIR=$(cd "$VIRTLIFE_MODULE_DIR" && pwd)
+	export VIRTLIFE_MODULE_DIR
+fi
 
 kernel_problems='WARNING:|BUG:|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|suspected memory leak|rcu.*stall'
 

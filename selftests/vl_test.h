@@ -12,12 +12,18 @@
 
 #define VL_BASE_NEEDS	(VL_NEED_ROOT | VL_NEED_DEBUGFS | VL_NEED_MODULES)
 
-/* Skip the whole program (exit 4, reason on the plan line) when @needs are unmet. */
+/*
+ * Fail the whole program on a setting that cannot work; skip it (exit 4,
+ * reason on the plan line) when @needs are unmet.
+ */
 #define VL_HARNESS_MAIN(needs)						\
 	int main(int argc, char **argv)					\
 	{								\
-		const char *unmet = vl_unmet(needs);			\
+		const char *unmet = vl_config_error();			\
 									\
+		if (unmet)						\
+			ksft_exit_fail_msg("%s\n", unmet);		\
+		unmet = vl_unmet(needs);				\
 		if (unmet)						\
 			ksft_exit_skip("%s\n", unmet);			\
 		return test_harness_run(argc, argv);			\
@@ -37,7 +43,9 @@
 		char why[VL_WHY_LEN];					\
 		bool clean = vl_teardown(why, sizeof(why));		\
 									\
-		EXPECT_TRUE(clean) TH_LOG("teardown: %s", why);		\
+		if (!clean)						\
+			TH_LOG("teardown: %s", why);			\
+		EXPECT_TRUE(clean);					\
 	}
 
 /* A fresh platform with virtlife loaded with @params. */

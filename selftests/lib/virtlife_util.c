@@ -363,6 +363,16 @@ int vl_reset_platform(void)
 
 /* --------------------------------------------------------- requirements */
 
+const char *vl_config_error(void)
+{
+	const char *env = getenv("VIRTLIFE_MODULE_DIR");
+
+	/* Asked for modules somewhere: their absence is an error, not a skip. */
+	if (env && *env && !module_dir_ok(env))
+		return "VIRTLIFE_MODULE_DIR has no virtlife.ko and virtlife_simhw.ko";
+	return NULL;
+}
+
 const char *vl_unmet(unsigned int needs)
 {
 	int cpus[2];

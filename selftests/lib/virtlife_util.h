@@ -33,6 +33,8 @@ enum vl_need {
 	VL_NEED_HOTPLUG	= 1 << 3,	/* >= 2 CPUs, one of them hotpluggable */
 };
 const char *vl_unmet(unsigned int needs);
+/* A setting that cannot work (a test run must fail, not skip), else NULL. */
+const char *vl_config_error(void);
 
 /* ---- files ---- */
 int vl_read(const char *path, char *buf, size_t size);
