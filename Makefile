@@ -7,7 +7,8 @@
 #   make run_vm     install what is missing, build, boot the default QEMU
 #                   machine and run the whole suite there (the main job)
 #   make check      the project's own tests: warnings-as-errors builds,
-#                   checkpatch, tool self-tests, the suite in the VM
+#                   checkpatch, tool self-tests, the suite in the VM, the
+#                   kselftest tarball under run_kselftest.sh, the kill matrix
 #   make run_tests  run the suite on the running kernel (a real host; root)
 #   make selfcheck  the kill matrix: every defect variant of the driver must
 #                   be caught by the suite (QUICK=1: stop each at its first
@@ -87,6 +88,8 @@ check: deps
 	tools/tests/run
 	@echo "== the suite in the VM"
 	$(MAKE) --no-print-directory run_vm
+	@echo "== the installed tarball under the kernel's run_kselftest.sh"
+	$(MAKE) --no-print-directory check_install KDIR=$(VM_KDIR)
 	@echo "== every defect variant is caught (the suite above was the baseline)"
 	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck --quick --no-baseline
 
@@ -105,9 +108,20 @@ gen_tar: all $(KFILES)/.origin
 	tar -C $(BUILD) -czf $(BUILD)/kselftest.tar.gz kselftest
 	@echo "gen_tar: $(BUILD)/kselftest.tar.gz"
 
+# The tarball as CI bots use it: the kernel's own run_kselftest.sh runs one
+# program of it in the guest, unchanged; a layout or lookup mistake fails.
+check_install: gen_tar
+	rm -rf $(BUILD)/ksft-check && mkdir -p $(BUILD)/ksft-check
+	tar -C $(BUILD)/ksft-check -xzf $(BUILD)/kselftest.tar.gz
+	@set -o pipefail; tools/vmrun --quiet --timeout 300 -- \
+		sh -c 'cd build/ksft-check/kselftest && ./run_kselftest.sh -t virtlife:knobs' | \
+		tee $(BUILD)/ksft-check/out.log
+	@grep -qx 'ok 1 selftests: virtlife: knobs' $(BUILD)/ksft-check/out.log || \
+		{ echo "check_install: run_kselftest.sh did not pass virtlife:knobs"; exit 1; }
+
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests deps run_tests run_vm selfcheck checkpatch check install gen_tar clean
+.PHONY: all driver selftests deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar clean
