@@ -55,11 +55,10 @@ run_tests: all
 run_vm: deps
 	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
 	@mkdir -p $(BUILD)/run_vm
-	@echo "run_vm: kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/"
+	@echo "run_vm: kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite/"
 	@set -o pipefail; start=$$(date +%s); \
-	tools/vmrun --quiet --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
-		--timeout $(VM_TIMEOUT) --log $(BUILD)/run_vm/console.log \
-		-- selftests/run_tests.sh 2>&1 | \
+	tools/run-suite --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
+		--timeout $(VM_TIMEOUT) 2>&1 | \
 		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
 

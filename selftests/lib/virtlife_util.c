@@ -825,6 +825,48 @@ int vl_try_unload(void)
 	       -errno : 0;
 }
 
+/* -------------------------------------------------------------- suspend */
+
+bool vl_sleep_state_available(const char *state)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (vl_read("/sys/power/state", buf, sizeof(buf)) < 0)
+		return false;
+	for (tok = strtok_r(buf, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, state))
+			return true;
+	return false;
+}
+
+int vl_suspend(const char *state, const char *pm_test)
+{
+	int ret;
+
+	if (vl_exists("/sys/power/pm_test")) {
+		ret = vl_write("/sys/power/pm_test", pm_test);
+		if (ret)
+			return ret;
+	} else if (strcmp(pm_test, "none")) {
+		return -EOPNOTSUPP;
+	}
+	/* The default pm_test delay is 5 s per cycle: nothing to see there. */
+	vl_write("/sys/module/suspend/parameters/pm_test_delay", "0");
+	return vl_write("/sys/power/state", state);
+}
+
+int vl_rtc_wake_in(int secs)
+{
+	char buf[16];
+	int ret = vl_write("/sys/class/rtc/rtc0/wakealarm", "0");
+
+	if (ret)
+		return ret;
+	snprintf(buf, sizeof(buf), "+%d", secs);
+	return vl_write("/sys/class/rtc/rtc0/wakealarm", buf);
+}
+
 /* ----------------------------------------------------------------- misc */
 
 double vl_now(void)

@@ -135,6 +135,17 @@ bool vl_teardown(char *why, size_t len);
 /* One delete_module attempt, no waiting for references. */
 int vl_try_unload(void);
 
+/* ---- suspend ---- */
+/* Whether /sys/power/state offers @state ("mem", "freeze"). */
+bool vl_sleep_state_available(const char *state);
+/*
+ * One suspend: pm_test level @pm_test ("none" for a real one) and
+ * pm_test_delay 0, then @state into /sys/power/state. Returns 0 or -errno.
+ */
+int vl_suspend(const char *state, const char *pm_test);
+/* Arm the RTC to wake the machine @secs seconds from now. */
+int vl_rtc_wake_in(int secs);
+
 /* ---- misc ---- */
 double vl_now(void);
 unsigned int vl_seed(void);

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * suspend - suspend/resume with virtualization enabled and not.
+ *
+ * Invariants: L7 (syscore ops exist only while usage > 0: with usage 0 they
+ * are never called), L9 (the non-boot CPUs go down through the hotplug
+ * teardown before syscore suspend, which disables the boot CPU; resume
+ * re-enables it; afterwards every online CPU is enabled iff usage > 0).
+ *
+ * In the suite's QEMU guest this program runs from tmpfs, statically
+ * linked: a suspend that reaches the devices kills the guest's 9p root.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "vl_test.h"
+
+struct sleep_counts {
+	uint64_t suspend, resume;
+	uint64_t boot_enables, boot_disables;	/* the witness, boot CPU */
+};
+
+static void sleep_counts(struct sleep_counts *c)
+{
+	static struct simhw_cpu hw[CPU_SETSIZE];
+
+	memset(c, 0, sizeof(*c));
+	vl_counter("suspend_calls", &c->suspend);
+	vl_counter("resume_calls", &c->resume);
+	if (simhw_cpus(hw, CPU_SETSIZE) > 0) {
+		c->boot_enables = hw[0].enables;
+		c->boot_disables = hw[0].disables;
+	}
+}
+
+/*
+ * The L9 order in the event log: every other online CPU's cpu_offline
+ * before syscore_suspend, then the boot CPU disabled, syscore_resume, the
+ * boot CPU enabled, then the other CPUs' cpu_online.
+ */
+static bool l9_order(uint64_t since, int others, char *why, size_t len)
+{
+	struct vl_events evs;
+	int s, r, i, off = 0, on = 0;
+	bool ok = false;
+
+	if (vl_events_since(since, &evs) < 0)
+		return snprintf(why, len, "cannot read the event log"), false;
+	s = vl_event_find(&evs, 0, "syscore_suspend");
+	r = vl_event_find(&evs, s + 1, "syscore_resume");
+	if (s < 0 || r < 0) {
+		snprintf(why, len, "syscore_suspend/resume events missing (%d, %d)", s, r);
+		goto out;
+	}
+	for (i = 0; i < evs.n; i++) {
+		if (!strcmp(evs.ev[i].name, "cpu_offline") && i < s)
+			off++;
+		if (!strcmp(evs.ev[i].name, "cpu_online") && i > r)
+			on++;
+	}
+	if (off != others || on != others) {
+		snprintf(why, len, "%d cpu_offline before suspend and %d cpu_online after resume, expected %d each",
+			 off, on, others);
+		goto out;
+	}
+	i = vl_event_find(&evs, s, "cpu_disable");
+	if (i < 0 || i > r || evs.ev[i].arg != 0) {
+		snprintf(why, len, "syscore suspend did not disable the boot CPU");
+		goto out;
+	}
+	i = vl_event_find(&evs, r, "cpu_enable");
+	if (i < 0 || evs.ev[i].arg != 0) {
+		snprintf(why, len, "syscore resume did not re-enable the boot CPU");
+		goto out;
+	}
+	ok = true;
+out:
+	vl_events_free(&evs);
+	return ok;
+}
+
+FIXTURE(suspend) {
+	struct sleep_counts before;
+	uint64_t seq;
+	int others;		/* online CPUs besides the boot CPU */
+};
+
+FIXTURE_VARIANT(suspend) {
+	bool hold_vm;
+};
+
+FIXTURE_VARIANT_ADD(suspend, usage0) {
+	.hold_vm = false,
+};
+
+FIXTURE_VARIANT_ADD(suspend, usage1) {
+	.hold_vm = true,
+};
+
+FIXTURE_SETUP(suspend)
+{
+	cpu_set_t online;
+
+	VL_SETUP("enable_at_load=0");
+	if (variant->hold_vm)
+		ASSERT_LE(0, vl_vm_create());
+	ASSERT_EQ(0, vl_online_cpus(&online));
+	self->others = CPU_COUNT(&online) - 1;
+	sleep_counts(&self->before);
+	self->seq = vl_last_seq();
+}
+
+VL_STANDARD_TEARDOWN(suspend)
+
+/* After one suspend/resume cycle: the calls, the order, the state. */
+static void check_cycle(struct __test_metadata *_metadata,
+			FIXTURE_DATA(suspend) *self, bool enabled, int cycles)
+{
+	char why[VL_WHY_LEN] = "";
+	struct sleep_counts after;
+
+	sleep_counts(&after);
+	/* With usage 0 the syscore ops do not exist: never called (L7). */
+	EXPECT_EQ(enabled ? cycles : 0, after.suspend - self->before.suspend);
+	EXPECT_EQ(enabled ? cycles : 0, after.resume - self->before.resume);
+	EXPECT_EQ(enabled ? cycles : 0, after.boot_disables - self->before.boot_disables);
+	EXPECT_EQ(enabled ? cycles : 0, after.boot_enables - self->before.boot_enables);
+	if (enabled && cycles == 1)
+		EXPECT_TRUE(l9_order(self->seq, self->others, why, sizeof(why)))
+			TH_LOG("%s", why);
+	ASSERT_STATE(vl_state_consistent);
+}
+
+TEST_F(suspend, pm_test_core)
+{
+	int ret;
+
+	if (!vl_exists("/sys/power/pm_test") || !vl_sleep_state_available("mem"))
+		SKIP(return, "needs /sys/power/pm_test (CONFIG_PM_DEBUG) and mem in /sys/power/state");
+	ret = vl_suspend("mem", "core");
+	ASSERT_EQ(0, ret) TH_LOG("pm_test=core suspend: %s", strerror(-ret));
+	check_cycle(_metadata, self, variant->hold_vm, 1);
+}
+
+/* A real S3, woken by the RTC after 3 s. */
+TEST_F_TIMEOUT(suspend, real_s3, 90)
+{
+	char mem_sleep[128] = "";
+	int ret;
+
+	if (getenv("VIRTLIFE_NO_REAL_SUSPEND"))
+		SKIP(return, "VIRTLIFE_NO_REAL_SUSPEND is set");
+	if (!vl_exists("/sys/class/rtc/rtc0/wakealarm"))
+		SKIP(return, "no RTC wake alarm (/sys/class/rtc/rtc0/wakealarm)");
+	vl_read("/sys/power/mem_sleep", mem_sleep, sizeof(mem_sleep));
+	if (!strstr(mem_sleep, "deep"))
+		SKIP(return, "no S3: /sys/power/mem_sleep is '%.60s'", mem_sleep);
+	ASSERT_EQ(0, vl_write("/sys/power/mem_sleep", "deep"));
+	ASSERT_EQ(0, vl_rtc_wake_in(3));
+	ret = vl_suspend("mem", "none");
+	ASSERT_EQ(0, ret) TH_LOG("S3: %s", strerror(-ret));
+	check_cycle(_metadata, self, variant->hold_vm, 1);
+}
+
+/* s2idle at the pm_test levels QEMU supports: syscore is never reached. */
+TEST_F(suspend, s2idle_levels)
+{
+	static const char *const levels[] = { "freezer", "devices", "platform" };
+	unsigned int i;
+	int ret;
+
+	if (!vl_exists("/sys/power/pm_test") || !vl_sleep_state_available("freeze"))
+		SKIP(return, "needs /sys/power/pm_test and freeze in /sys/power/state");
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		ret = vl_suspend("freeze", levels[i]);
+		ASSERT_EQ(0, ret) TH_LOG("freeze at pm_test=%s: %s", levels[i],
+					 strerror(-ret));
+		ASSERT_STATE(vl_state_consistent);
+	}
+	check_cycle(_metadata, self, false, 0);
+}
+
+/*
+ * Repeated pm_test=core cycles with VMs created and closed in between, so
+ * that cycles happen at usage 0, 1 and more.
+ */
+TEST_F_TIMEOUT(suspend, cycles_with_vms, 300)
+{
+	unsigned int seed = vl_seed();
+	int cycles = 20, i, held[4], n = 0, enabled = 0, ret;
+	char *env = getenv("VIRTLIFE_SUSPEND_CYCLES");
+	struct sleep_counts after;
+
+	if (!vl_exists("/sys/power/pm_test") || !vl_sleep_state_available("mem"))
+		SKIP(return, "needs /sys/power/pm_test (CONFIG_PM_DEBUG) and mem in /sys/power/state");
+	if (env && atoi(env) > 0)
+		cycles = atoi(env);
+	for (i = 0; i < cycles; i++) {
+		int action = rand_r(&seed) % 3;
+
+		if (action == 0 && n < 4) {
+			held[n] = vl_vm_create();
+			ASSERT_LE(0, held[n]);
+			n++;
+		} else if (action == 1 && n > 0) {
+			ASSERT_EQ(0, vl_vm_close(held[--n]));
+		}
+		enabled += (n > 0 || variant->hold_vm);
+		ret = vl_suspend("mem", "core");
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: %s", i, strerror(-ret));
+		ASSERT_STATE(vl_state_consistent);
+	}
+	sleep_counts(&after);
+	EXPECT_EQ(enabled, after.suspend - self->before.suspend);
+	EXPECT_EQ(enabled, after.resume - self->before.resume);
+	printf("# %d cycles, %d with virtualization enabled\n", cycles, enabled);
+}
+
+VL_HARNESS_MAIN(VL_BASE_NEEDS)
