@@ -1,34 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtlife: backend ("vendor") registration and the per-CPU compatibility
- * check, in the order of kvm_x86_vendor_init(): one backend at a time, MMU
- * masks reset before the backend's setup, ops published before the per-CPU
- * checks that use them, and unpublished again if a check fails.
+ * check, in the order of kvm_x86_vendor_init() and kvm_init(): one backend
+ * at a time, MMU masks reset before the backend's setup, structures sized
+ * by the backend created after it, ops published before the per-CPU checks
+ * that use them, and unpublished again if a check fails.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 
 #include "virtlife.h"
 
-#define VIRTLIFE_DEFAULT_PRESENT_MASK	BIT_ULL(0)
-#define VIRTLIFE_DEFAULT_MMIO_VALUE	0ULL
-
 static const struct virtlife_backend * const virtlife_backends[] = {
 	&virtlife_sim_backend,
+	&virtlife_sim_alt_backend,
 };
 
-/* The published backend; set and cleared only at module load and unload. */
+/*
+ * The published ops, what the lifecycle calls; set before the per-CPU
+ * checks of a setup, cleared when they fail and at teardown.
+ */
 static const struct virtlife_backend *virtlife_ops;
+
+/*
+ * The backend whose setup succeeded, torn down by the next switch or at
+ * unload; unlike virtlife_ops, never left set by a failed setup.
+ */
+static const struct virtlife_backend *virtlife_cur;
+
+/* Structures sized by the backend: one region per possible CPU. */
+static void *virtlife_regions;
 
 /* The boot CPU's feature-derived mask, that every CPU must match. */
 static u64 virtlife_boot_features;
 
-struct virtlife_mmu_masks virtlife_mmu_masks;
+u64 virtlife_mmu_masks;
 
 const struct virtlife_backend *virtlife_backend_find(const char *name)
 {
@@ -43,6 +56,11 @@ const struct virtlife_backend *virtlife_backend_find(const char *name)
 const struct virtlife_backend *virtlife_backend_ops(void)
 {
 	return READ_ONCE(virtlife_ops);
+}
+
+const struct virtlife_backend *virtlife_backend_current(void)
+{
+	return READ_ONCE(virtlife_cur);
 }
 
 /*
@@ -153,10 +171,49 @@ static int virtlife_record_boot_features(const struct virtlife_backend *backend)
 					(void *)backend, 1);
 }
 
+/* Back to the defaults, before (never after) the backend's setup. */
 static void virtlife_mmu_reset_masks(void)
 {
-	virtlife_mmu_masks.present_mask = VIRTLIFE_DEFAULT_PRESENT_MASK;
-	virtlife_mmu_masks.mmio_value = VIRTLIFE_DEFAULT_MMIO_VALUE;
+	WRITE_ONCE(virtlife_mmu_masks, VIRTLIFE_MMU_MASKS_DEFAULT);
+	virtlife_event(VL_EV_MMU_RESET, 0);
+}
+
+static int virtlife_hw_setup(const struct virtlife_backend *backend)
+{
+	int r = backend->hardware_setup ? backend->hardware_setup() : 0;
+
+	virtlife_event(VL_EV_BACKEND_HW_SETUP, r);
+	return r;
+}
+
+static void virtlife_hw_unsetup(const struct virtlife_backend *backend)
+{
+	if (backend->hardware_unsetup)
+		backend->hardware_unsetup();
+	virtlife_event(VL_EV_BACKEND_HW_UNSETUP, 0);
+}
+
+/*
+ * After the backend's setup: their size comes from its configuration (here
+ * region_size, as kvm_init() sizes the vCPU cache by the vendor's
+ * vcpu_size).  The event's ARG is the size in bytes.
+ */
+static int virtlife_structs_create(const struct virtlife_backend *backend)
+{
+	size_t size = array_size(nr_cpu_ids, backend->region_size);
+
+	virtlife_regions = kvzalloc(size, GFP_KERNEL);
+	if (!virtlife_regions)
+		return -ENOMEM;
+	virtlife_event(VL_EV_STRUCTS_CREATE, (int)min_t(size_t, size, INT_MAX));
+	return 0;
+}
+
+static void virtlife_structs_destroy(void)
+{
+	kvfree(virtlife_regions);
+	virtlife_regions = NULL;
+	virtlife_event(VL_EV_STRUCTS_DESTROY, 0);
 }
 
 static void virtlife_publish(const struct virtlife_backend *backend)
@@ -171,6 +228,11 @@ static void virtlife_unpublish(void)
 	virtlife_event(VL_EV_BACKEND_UNPUBLISH, 0);
 }
 
+/*
+ * The full setup of one backend (L12), at load and at every switch:
+ * mmu_reset, backend_hw_setup, structs_create, backend_publish, then the
+ * per-CPU compat_checks; a failure undoes it all in reverse.
+ */
 int virtlife_backend_setup(const struct virtlife_backend *backend)
 {
 	int r;
@@ -186,16 +248,30 @@ int virtlife_backend_setup(const struct virtlife_backend *backend)
 	 * Before the backend's setup, which may change them: a backend must
 	 * start from the defaults, never from what another one left.
 	 */
+#ifndef VIRTLIFE_DEFECT_D14
 	virtlife_mmu_reset_masks();
-
-	r = backend->hardware_setup ? backend->hardware_setup() : 0;
+#endif
+	r = virtlife_hw_setup(backend);
+#ifdef VIRTLIFE_DEFECT_D14
+	/*
+	 * D14 (L12): the masks are reset after the backend's setup instead of
+	 * before: what the backend set is lost, and the MMU runs with masks
+	 * that do not match the hardware.
+	 */
+	virtlife_mmu_reset_masks();
+#endif
 	if (r)
 		return r;
+
+	/* After the setup that configures their size. */
+	r = virtlife_structs_create(backend);
+	if (r)
+		goto err_unsetup;
 
 	cpus_read_lock();
 	r = virtlife_record_boot_features(backend);
 	if (r)
-		goto out_unlock;
+		goto err_unlock;
 
 	/*
 	 * Publish before the per-CPU checks: they go through the published
@@ -203,24 +279,41 @@ int virtlife_backend_setup(const struct virtlife_backend *backend)
 	 */
 	virtlife_publish(backend);
 	r = virtlife_check_online_cpus();
+#ifdef VIRTLIFE_DEFECT_D15
+	/*
+	 * D15 (L12): the ops stay published after a failed check: the next
+	 * setup (a later switch, or setting the old backend up again) finds
+	 * them and fails with -EEXIST.
+	 */
+#else
 	if (r)
-		/* Unpublish, so that a later load can register a backend. */
+		/* Unpublish, so that a later setup can register a backend. */
 		virtlife_unpublish();
-out_unlock:
+#endif
+err_unlock:
 	cpus_read_unlock();
+	if (r)
+		goto err_structs;
 
-	if (r && backend->hardware_unsetup)
-		backend->hardware_unsetup();
+	WRITE_ONCE(virtlife_cur, backend);
+	return 0;
+
+err_structs:
+	virtlife_structs_destroy();
+err_unsetup:
+	virtlife_hw_unsetup(backend);
 	return r;
 }
 
+/* The reverse of a successful setup. */
 void virtlife_backend_teardown(void)
 {
-	const struct virtlife_backend *backend = virtlife_ops;
+	const struct virtlife_backend *backend = virtlife_cur;
 
 	if (!backend)
 		return;
+	WRITE_ONCE(virtlife_cur, NULL);
 	virtlife_unpublish();
-	if (backend->hardware_unsetup)
-		backend->hardware_unsetup();
+	virtlife_structs_destroy();
+	virtlife_hw_unsetup(backend);
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtlife: the "sim" backend, driving the simulated per-CPU virtualization
- * hardware of virtlife_simhw.ko.  Runs on any x86 CPU and in any VM.
+ * virtlife: the "sim" and "sim-alt" backends, driving the simulated per-CPU
+ * virtualization hardware of virtlife_simhw.ko.  Both run on any x86 CPU and
+ * in any VM; they differ in what their hardware setup does to the MMU masks
+ * and in the size of their per-CPU region, so that switching between them
+ * shows the setup order of L12.
  */
 
 #include <linux/kernel.h>
@@ -10,11 +13,20 @@
 #include "virtlife.h"
 
 /* The simulated hardware marks MMIO SPTEs the way EPT does (RWX = 110b). */
-#define SIM_MMIO_VALUE	0x6ULL
+#define SIM_MMIO_VALUE		0x6ULL
+
+/* sim-alt encrypts guest memory: a C-bit in every SPTE, as with SME/SEV. */
+#define SIM_ALT_ME_MASK		BIT_ULL(51)
 
 static int sim_hardware_setup(void)
 {
-	virtlife_mmu_masks.mmio_value = SIM_MMIO_VALUE;
+	virtlife_mmu_masks |= SIM_MMIO_VALUE;
+	return 0;
+}
+
+static int sim_alt_hardware_setup(void)
+{
+	virtlife_mmu_masks |= SIM_ALT_ME_MASK;
 	return 0;
 }
 
@@ -33,10 +45,27 @@ static int sim_disable_cpu(unsigned int cpu)
 	return simhw_cpu_disable(cpu);
 }
 
+static bool sim_cpu_hw_enabled(unsigned int cpu)
+{
+	return simhw_cpu_enabled(cpu);
+}
+
 const struct virtlife_backend virtlife_sim_backend = {
 	.name = "sim",
+	.region_size = 4096,
 	.hardware_setup = sim_hardware_setup,
 	.cpu_features = sim_cpu_features,
 	.enable_cpu = sim_enable_cpu,
 	.disable_cpu = sim_disable_cpu,
+	.cpu_hw_enabled = sim_cpu_hw_enabled,
+};
+
+const struct virtlife_backend virtlife_sim_alt_backend = {
+	.name = "sim-alt",
+	.region_size = 8192,
+	.hardware_setup = sim_alt_hardware_setup,
+	.cpu_features = sim_cpu_features,
+	.enable_cpu = sim_enable_cpu,
+	.disable_cpu = sim_disable_cpu,
+	.cpu_hw_enabled = sim_cpu_hw_enabled,
 };

@@ -13,13 +13,22 @@
 #include <linux/bug.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/kmsg_dump.h>
 #include <linux/lockdep.h>
+#include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#ifdef VIRTLIFE_DEFECT_D03
+#include <linux/reboot.h>
+#endif
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/syscore_ops.h>
+#include <linux/timekeeping.h>
 
 #include "virtlife.h"
 
@@ -38,8 +47,9 @@ static int virtlife_cpuhp_state;
 static DEFINE_PER_CPU(bool, virtlife_virt_enabled);
 
 /*
- * Set by the shutdown hook before it disables virtualization everywhere;
- * failures of the hardware operations are expected only after that.
+ * Set by the shutdown hook (and the backstop) before it disables
+ * virtualization everywhere; failures of the hardware operations are
+ * expected only after that.
  */
 static bool virtlife_rebooting;
 
@@ -239,10 +249,44 @@ static void virtlife_resume(void)
 
 	virtlife_count(VL_CNT_RESUME_CALLS);
 	virtlife_event(VL_EV_SYSCORE_RESUME, 0);
+#ifdef VIRTLIFE_DEFECT_D12
+	/*
+	 * D12 (L9): the boot CPU is not re-enabled on resume: it stays off,
+	 * flag clear, with the count above zero, while the other CPUs come
+	 * back enabled through the hotplug state.
+	 */
+	r = 0;
+#else
 	r = virtlife_enable_this_cpu();
+#endif
 	if (r)
 		pr_warn("CPU%u: cannot re-enable virtualization on resume: %d\n",
 			smp_processor_id(), r);
+}
+
+/* The console line the reboot trials parse; first thing the hook does. */
+static void virtlife_print_shutdown_hook(void)
+{
+	enum system_states state = READ_ONCE(system_state);
+	int usage = READ_ONCE(virtlife_usage);
+	const char *name;
+
+	switch (state) {
+	case SYSTEM_RESTART:
+		name = "RESTART";
+		break;
+	case SYSTEM_POWER_OFF:
+		name = "POWER_OFF";
+		break;
+	case SYSTEM_HALT:
+		name = "HALT";
+		break;
+	default:
+		pr_emerg("shutdown hook: system_state=OTHER(%d) usage=%d\n",
+			 state, usage);
+		return;
+	}
+	pr_emerg("shutdown hook: system_state=%s usage=%d\n", name, usage);
 }
 
 /*
@@ -250,10 +294,12 @@ static void virtlife_resume(void)
  * other CPUs are still online here (they are stopped later, by
  * machine_restart() and friends), so disable on every online CPU, as
  * kvm_shutdown() does.  Virtualization left on can block INIT and hang the
- * restart.
+ * restart.  The usage count is read without its mutex: an enabler may hold
+ * it (and it will see system_state and back out).
  */
 static void virtlife_shutdown(void)
 {
+	virtlife_print_shutdown_hook();
 	virtlife_count(VL_CNT_SHUTDOWN_CALLS);
 	virtlife_event(VL_EV_SYSCORE_SHUTDOWN, 0);
 	pr_info("exiting hardware virtualization\n");
@@ -264,23 +310,164 @@ static void virtlife_shutdown(void)
 	on_each_cpu(virtlife_disable_cpu_ipi, NULL, 1);
 }
 
+#ifdef VIRTLIFE_DEFECT_D03
+/*
+ * D03 (L8, L11): the shutdown work done by a reboot notifier, as KVM did
+ * before 6735150b6997.  kernel_restart_prepare() and
+ * kernel_shutdown_prepare() call the reboot notifiers *before* they set
+ * system_state, so the hook sees SYSTEM_RUNNING, and a 0->1 whose check
+ * runs between the notifier and the assignment passes it and leaves its
+ * CPUs on: the notifier has run already, and no hook is left to run.
+ */
+static int virtlife_reboot_notify(struct notifier_block *nb,
+				  unsigned long code, void *unused)
+{
+	virtlife_shutdown();
+	return NOTIFY_OK;
+}
+
+static struct notifier_block virtlife_reboot_nb = {
+	.notifier_call = virtlife_reboot_notify,
+};
+#endif
+
 static struct syscore_ops virtlife_syscore_ops = {
 	.suspend = virtlife_suspend,
 	.resume = virtlife_resume,
+#ifndef VIRTLIFE_DEFECT_D03	/* D03: a reboot notifier instead */
 	.shutdown = virtlife_shutdown,
+#endif
+};
+
+/* ---- the emergency-disable backstop (L11) -------------------------------- */
+
+/*
+ * The longest backstop wait: below the soft-lockup (20 s) and RCU-stall
+ * (21 s) thresholds, so that the spin is never reported as a hang.
+ */
+#define VIRTLIFE_BACKSTOP_WAIT_MAX_MS	10000
+
+/* Only one reboot runs, so one mask, kept off the stack. */
+static struct cpumask virtlife_backstop_found;
+
+/*
+ * kmsg_dump() calls the dumper inside rcu_read_lock(), in the task that
+ * reboots, with IRQs on: it must not sleep (msleep() is a voluntary context
+ * switch in an RCU read-side critical section), so it spins.  With
+ * preemptible RCU a reader may be preempted, and the spin lets the
+ * scheduler run other tasks on this CPU between milliseconds: an enabler
+ * that unwinds needs this CPU's hotplug thread to run its teardown here.
+ * Without preemptible RCU the reader must not be preempted at all, and the
+ * enabler's unwind waits for this CPU until the backstop is done.
+ */
+static void virtlife_backstop_wait(unsigned int ms)
+{
+	u64 end = ktime_get_mono_fast_ns() + (u64)ms * NSEC_PER_MSEC;
+
+	/* By the clock: the time other tasks run here counts too. */
+	while (ktime_get_mono_fast_ns() < end) {
+		mdelay(1);
+		if (IS_ENABLED(CONFIG_PREEMPT_RCU))
+			cond_resched();
+	}
+}
+
+/*
+ * Whether @cpu has virtualization on: the driver's flag, or the hardware
+ * itself, which is what matters for the restart (the kernel's emergency
+ * disable tests CR4.VMXE, not KVM's bookkeeping).
+ */
+static bool virtlife_backstop_cpu_on(const struct virtlife_backend *ops,
+				     unsigned int cpu)
+{
+	return virtlife_cpu_enabled(cpu) ||
+	       (ops && ops->cpu_hw_enabled && ops->cpu_hw_enabled(cpu));
+}
+
+static void virtlife_backstop_disable_ipi(void *unused)
+{
+	const struct virtlife_backend *ops = virtlife_backend_ops();
+	unsigned int cpu = smp_processor_id();
+
+	if (__this_cpu_read(virtlife_virt_enabled))
+		virtlife_disable_this_cpu();
+	else if (ops && ops->cpu_hw_enabled && ops->cpu_hw_enabled(cpu))
+		ops->disable_cpu(cpu);
+}
+
+/*
+ * The module's equivalent of the x86 reboot path's emergency disable: a
+ * kmsg dumper, which kernel_restart(), kernel_power_off() and kernel_halt()
+ * call with KMSG_DUMP_SHUTDOWN after syscore_shutdown() and right before
+ * machine_restart() and friends.  It catches an enable that the shutdown
+ * hook could not see (its syscore ops were not registered yet when
+ * syscore_shutdown() ran): it waits backstop_wait_ms, so that in-flight
+ * enablers run to their end, reports what is still on, then turns it off.
+ */
+static void virtlife_backstop(struct kmsg_dumper *dumper,
+			      enum kmsg_dump_reason reason)
+{
+	const struct virtlife_backend *ops;
+	unsigned int cpu, ms;
+
+	if (reason != KMSG_DUMP_SHUTDOWN)
+		return;
+
+	ms = min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
+		   VIRTLIFE_BACKSTOP_WAIT_MAX_MS);
+	pr_emerg("backstop: waiting %u ms\n", ms);
+	virtlife_backstop_wait(ms);
+
+	virtlife_count(VL_CNT_BACKSTOP_RUNS);
+	virtlife_event(VL_EV_BACKSTOP, 0);
+
+	ops = virtlife_backend_ops();
+	cpumask_clear(&virtlife_backstop_found);
+	for_each_possible_cpu(cpu)
+		if (virtlife_backstop_cpu_on(ops, cpu))
+			cpumask_set_cpu(cpu, &virtlife_backstop_found);
+	if (cpumask_empty(&virtlife_backstop_found))
+		pr_emerg("backstop: CPUs still enabled: none\n");
+	else
+		pr_emerg("backstop: CPUs still enabled: %*pbl\n",
+			 cpumask_pr_args(&virtlife_backstop_found));
+
+	WRITE_ONCE(virtlife_rebooting, true);
+	/* As in the shutdown hook: the flag before the disables that fault. */
+	smp_wmb();
+	/* Process context, IRQs on: IPIs are allowed here. */
+	lockdep_assert_irqs_enabled();
+	on_each_cpu(virtlife_backstop_disable_ipi, NULL, 1);
+	pr_emerg("backstop: done\n");
+}
+
+static struct kmsg_dumper virtlife_backstop_dumper = {
+	.dump = virtlife_backstop,
+	/* Above KMSG_DUMP_OOPS, so it must be asked for. */
+	.max_reason = KMSG_DUMP_SHUTDOWN,
 };
 
 /*
- * Arch hooks around the whole enabled period.  The enable hook will arm the
- * emergency-disable backstop of the reboot path (L11).
+ * Arch hooks around the whole enabled period.  The enable hook arms the
+ * emergency-disable backstop of the reboot path (L11) before any CPU can be
+ * enabled; the disable hook disarms it after the last CPU was disabled.
  */
-static void virtlife_arch_enable(void)
+static int virtlife_arch_enable(void)
 {
+	int r = kmsg_dump_register(&virtlife_backstop_dumper);
+
+	if (r) {
+		virtlife_event(VL_EV_ENABLE_UNWIND, r);
+		return r;
+	}
 	virtlife_event(VL_EV_ARCH_ENABLE, 0);
+	return 0;
 }
 
+/* Waits for a running backstop (kmsg_dump_unregister() syncs RCU). */
 static void virtlife_arch_disable(void)
 {
+	kmsg_dump_unregister(&virtlife_backstop_dumper);
 	virtlife_event(VL_EV_ARCH_DISABLE, 0);
 }
 
@@ -354,11 +541,18 @@ static void virtlife_hotplug_remove(void)
 static void virtlife_syscore_register(void)
 {
 	register_syscore_ops(&virtlife_syscore_ops);
+#ifdef VIRTLIFE_DEFECT_D03
+	/* D03: the shutdown work hooked on the reboot notifier chain. */
+	register_reboot_notifier(&virtlife_reboot_nb);
+#endif
 	virtlife_event(VL_EV_SYSCORE_REGISTER, 0);
 }
 
 static void virtlife_syscore_unregister(void)
 {
+#ifdef VIRTLIFE_DEFECT_D03
+	unregister_reboot_notifier(&virtlife_reboot_nb);
+#endif
 	unregister_syscore_ops(&virtlife_syscore_ops);
 	virtlife_event(VL_EV_SYSCORE_UNREGISTER, 0);
 }
@@ -371,8 +565,12 @@ static int virtlife_check_system_state(void)
 	    system_state == SYSTEM_RESTART)
 		r = -EBUSY;
 	virtlife_event(VL_EV_STATE_CHECK, r);
-	if (r)
+	if (r) {
+		pr_warn("enable aborted: system is shutting down\n");
+		virtlife_count(VL_CNT_ENABLE_ABORTS);
+		virtlife_event(VL_EV_ENABLE_ABORT, 0);
 		virtlife_event(VL_EV_ENABLE_UNWIND, r);
+	}
 	return r;
 }
 
@@ -388,6 +586,11 @@ int virtlife_enable_virtualization(void)
 	int r = 0;
 
 	mutex_lock(&virtlife_usage_lock);
+	/* No backend to enable with (a failed switch left none). */
+	if (!virtlife_usage && !virtlife_backend_ops()) {
+		r = -ENODEV;
+		goto out;
+	}
 	virtlife_usage_set(virtlife_usage + 1, VL_EV_USAGE_GET);
 	if (virtlife_usage > 1)
 		goto out;
@@ -396,11 +599,15 @@ int virtlife_enable_virtualization(void)
 	 * First the arch hook: the reboot path's backstop must be armed before
 	 * the first CPU can be enabled.
 	 */
-	virtlife_arch_enable();
+	r = virtlife_arch_enable();
+	if (r)
+		goto err_arch;
+	virtlife_delay_at(VL_DELAY_AFTER_ARCH_ENABLE);
 
 #ifdef VIRTLIFE_DEFECT_D01
 	/* D01 (L2): the syscore ops registered before the hotplug state. */
 	virtlife_syscore_register();
+	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 #endif
 	/*
 	 * Then the hotplug state, which enables every online CPU (compat check
@@ -412,14 +619,16 @@ int virtlife_enable_virtualization(void)
 	r = virtlife_hotplug_add();
 	if (r)
 		goto err_hotplug;
+	virtlife_delay_at(VL_DELAY_AFTER_HOTPLUG_ADD);
 
-#ifndef VIRTLIFE_DEFECT_D01
+#if !defined(VIRTLIFE_DEFECT_D01) && !defined(VIRTLIFE_DEFECT_D02)
 	/*
 	 * Then the syscore ops, before the system_state check: only once they
 	 * are registered is the shutdown hook certain to run for a reboot
 	 * that has not started yet.
 	 */
 	virtlife_syscore_register();
+	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 #endif
 
 	/*
@@ -431,9 +640,22 @@ int virtlife_enable_virtualization(void)
 	r = virtlife_check_system_state();
 	if (r)
 		goto err_state;
+	virtlife_delay_at(VL_DELAY_AFTER_STATE_CHECK);
+
+#ifdef VIRTLIFE_DEFECT_D02
+	/*
+	 * D02 (L2, L11): the syscore ops registered after the system_state
+	 * check: a reboot between the two runs syscore_shutdown() without our
+	 * hook, and this enable completes with virtualization on (fixed by
+	 * e0ceec221f62).
+	 */
+	virtlife_syscore_register();
+	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
+#endif
 
 	virtlife_count(VL_CNT_ENABLE_ALL);
 	virtlife_event(VL_EV_ENABLE_DONE, 0);
+	pr_info("enable done\n");
 	goto out;
 
 err_state:
@@ -443,11 +665,14 @@ err_state:
 err_hotplug:
 	virtlife_syscore_unregister();
 #else
+#ifndef VIRTLIFE_DEFECT_D02	/* D02: not registered yet at the check */
 	virtlife_syscore_unregister();
+#endif
 	virtlife_hotplug_remove();
 err_hotplug:
 #endif
 	virtlife_arch_disable();
+err_arch:
 #ifdef VIRTLIFE_DEFECT_D04
 	/* D04 (L6): the count is not restored: it stays raised, nothing on. */
 #else
@@ -489,4 +714,41 @@ void virtlife_disable_virtualization(void)
 	virtlife_count(VL_CNT_DISABLE_ALL);
 out:
 	mutex_unlock(&virtlife_usage_lock);
+}
+
+/*
+ * Replace the backend: tear the current one down and run the full L12 setup
+ * for @backend (at load: no current one; at unload: @backend NULL).  Only
+ * with the count at 0, under the usage mutex: then no hotplug state, no
+ * syscore ops and no backstop exist, nothing else calls the ops, and no
+ * enable can start meanwhile.  If @backend's setup fails, the old backend
+ * is set up again; if that fails too, there is none until the next switch,
+ * and the 0->1 transition fails with -ENODEV.  Returns @backend's error.
+ */
+int virtlife_set_backend(const struct virtlife_backend *backend)
+{
+	const struct virtlife_backend *old;
+	int r = 0, r2;
+
+	mutex_lock(&virtlife_usage_lock);
+	if (virtlife_usage) {
+		r = -EBUSY;
+		goto out;
+	}
+
+	old = virtlife_backend_current();
+	virtlife_backend_teardown();
+	if (!backend)
+		goto out;
+
+	r = virtlife_backend_setup(backend);
+	if (r && old) {
+		r2 = virtlife_backend_setup(old);
+		if (r2)
+			pr_err("backend %s failed (%d), and %s again (%d): no backend\n",
+			       backend->name, r, old->name, r2);
+	}
+out:
+	mutex_unlock(&virtlife_usage_lock);
+	return r;
 }

@@ -20,7 +20,7 @@ MODULE_PARM_DESC(enable_at_load,
 
 static char *backend = "sim";
 module_param(backend, charp, 0444);
-MODULE_PARM_DESC(backend, "Backend: sim (default)");
+MODULE_PARM_DESC(backend, "Backend: sim (default), sim-alt");
 
 /*
  * The fault knobs, armed before anything runs, so that a failure can be
@@ -35,6 +35,17 @@ static char *fail_enable;
 module_param(fail_enable, charp, 0444);
 MODULE_PARM_DESC(fail_enable,
 		 "Fault injection at load: \"CPULIST COUNT\" enables fail");
+
+/* A race window armed at load, for the enable_at_load transition. */
+static char *delay;
+module_param(delay, charp, 0444);
+MODULE_PARM_DESC(delay,
+		 "Race window: \"POINT MS\" sleeps MS ms at POINT of every 0->1 transition");
+
+unsigned int virtlife_backstop_wait_ms;
+module_param_named(backstop_wait_ms, virtlife_backstop_wait_ms, uint, 0644);
+MODULE_PARM_DESC(backstop_wait_ms,
+		 "Emergency-disable backstop: ms to wait at shutdown before it reports and disables (default 0, at most 10000)");
 
 static int virtlife_arm_knob(struct virtlife_knob *knob, const char *name,
 			     const char *cmd)
@@ -76,12 +87,27 @@ static int __init virtlife_init(void)
 	if (r)
 		return r;
 
+	/* The default is empty: no delay. */
+	if (delay && *delay) {
+		char *copy = kstrdup(delay, GFP_KERNEL);
+
+		if (!copy)
+			return -ENOMEM;
+		r = virtlife_delay_set(copy);
+		kfree(copy);
+		if (r) {
+			pr_err("delay=\"%s\": expected \"POINT MS\" or \"none\"\n",
+			       delay);
+			return r;
+		}
+	}
+
 	/* First, so that every later step is counted and logged. */
 	r = virtlife_observe_init();
 	if (r)
 		return r;
 
-	r = virtlife_backend_setup(be);
+	r = virtlife_set_backend(be);
 	if (r)
 		goto err_observe;
 
@@ -103,7 +129,7 @@ err_enable:
 		virtlife_disable_virtualization();
 	virtlife_load_ref = false;
 err_backend:
-	virtlife_backend_teardown();
+	virtlife_set_backend(NULL);
 err_observe:
 	virtlife_observe_exit();
 	return r;
@@ -115,7 +141,7 @@ static void __exit virtlife_exit(void)
 	virtlife_vm_dev_exit();
 	if (virtlife_load_ref)
 		virtlife_disable_virtualization();
-	virtlife_backend_teardown();
+	virtlife_set_backend(NULL);
 	virtlife_observe_exit();
 }
 

@@ -10,7 +10,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
@@ -51,6 +53,8 @@ static const char * const virtlife_counter_names[VL_CNT_NR] = {
 	[VL_CNT_SUSPEND_CALLS]		= "suspend_calls",
 	[VL_CNT_RESUME_CALLS]		= "resume_calls",
 	[VL_CNT_SHUTDOWN_CALLS]		= "shutdown_calls",
+	[VL_CNT_BACKSTOP_RUNS]		= "backstop_runs",
+	[VL_CNT_ENABLE_ABORTS]		= "enable_aborts",
 };
 
 static const char * const virtlife_cpu_counter_names[VL_CPU_NR] = {
@@ -92,6 +96,15 @@ static const char * const virtlife_event_names[VL_EV_NR] = {
 	[VL_EV_SYSCORE_SUSPEND]		= "syscore_suspend",
 	[VL_EV_SYSCORE_RESUME]		= "syscore_resume",
 	[VL_EV_SYSCORE_SHUTDOWN]	= "syscore_shutdown",
+	[VL_EV_ENABLE_ABORT]		= "enable_abort",
+	[VL_EV_BACKSTOP]		= "backstop",
+	[VL_EV_DELAY_BEGIN]		= "delay_begin",
+	[VL_EV_DELAY_END]		= "delay_end",
+	[VL_EV_MMU_RESET]		= "mmu_reset",
+	[VL_EV_BACKEND_HW_SETUP]	= "backend_hw_setup",
+	[VL_EV_STRUCTS_CREATE]		= "structs_create",
+	[VL_EV_STRUCTS_DESTROY]		= "structs_destroy",
+	[VL_EV_BACKEND_HW_UNSETUP]	= "backend_hw_unsetup",
 };
 
 struct virtlife_event_rec {
@@ -310,17 +323,19 @@ int virtlife_knob_set(struct virtlife_knob *knob, char *cmd)
 	return r;
 }
 
-static ssize_t virtlife_knob_write(struct file *file, const char __user *ubuf,
-				   size_t len, loff_t *ppos)
-{
-	struct virtlife_knob *knob =
-		((struct seq_file *)file->private_data)->private;
-	char buf[128];
-	size_t n = len;
-	int r;
+#define VIRTLIFE_CMD_MAX	128
 
-	/* Each write() is one whole command, whatever the file position. */
-	if (len == 0 || len >= sizeof(buf))
+/*
+ * Copy one knob command from userspace into @buf (VIRTLIFE_CMD_MAX bytes):
+ * each write() is one whole command, whatever the file position; one
+ * trailing newline is dropped.
+ */
+static int virtlife_cmd_from_user(char *buf, const char __user *ubuf,
+				  size_t len)
+{
+	size_t n = len;
+
+	if (len == 0 || len >= VIRTLIFE_CMD_MAX)
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
@@ -330,8 +345,20 @@ static ssize_t virtlife_knob_write(struct file *file, const char __user *ubuf,
 	/* Nothing empty, nothing after the one trailing newline, no NULs. */
 	if (n == 0 || strlen(buf) != n || strpbrk(buf, "\n\t\r\v\f"))
 		return -EINVAL;
+	return 0;
+}
 
-	r = virtlife_knob_set(knob, buf);
+static ssize_t virtlife_knob_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct virtlife_knob *knob =
+		((struct seq_file *)file->private_data)->private;
+	char buf[VIRTLIFE_CMD_MAX];
+	int r;
+
+	r = virtlife_cmd_from_user(buf, ubuf, len);
+	if (!r)
+		r = virtlife_knob_set(knob, buf);
 	return r ? r : len;
 }
 
@@ -345,6 +372,126 @@ static const struct file_operations virtlife_knob_fops = {
 	.open = virtlife_knob_open,
 	.read = seq_read,
 	.write = virtlife_knob_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* ---- race windows: the delay knob ---------------------------------------- */
+
+/* Longest delay: the enabler sleeps holding the usage mutex. */
+#define VIRTLIFE_DELAY_MAX_MS	60000
+
+static const char * const virtlife_delay_point_names[VL_DELAY_NR] = {
+	[VL_DELAY_AFTER_ARCH_ENABLE]		= "after_arch_enable",
+	[VL_DELAY_AFTER_HOTPLUG_ADD]		= "after_hotplug_add",
+	[VL_DELAY_AFTER_SYSCORE_REGISTER]	= "after_syscore_register",
+	[VL_DELAY_AFTER_STATE_CHECK]		= "after_state_check",
+};
+
+static DEFINE_SPINLOCK(virtlife_delay_lock);
+static int virtlife_delay_point = -1;	/* -1: none */
+static unsigned int virtlife_delay_ms;
+
+void virtlife_delay_at(enum virtlife_delay_point point)
+{
+	unsigned int ms = 0;
+
+	spin_lock(&virtlife_delay_lock);
+	if (virtlife_delay_point == point)
+		ms = virtlife_delay_ms;
+	spin_unlock(&virtlife_delay_lock);
+	if (!ms)
+		return;
+
+	pr_info("delay %s %u ms\n", virtlife_delay_point_names[point], ms);
+	virtlife_event(VL_EV_DELAY_BEGIN, ms);
+	msleep(ms);
+	virtlife_event(VL_EV_DELAY_END, ms);
+}
+
+/* "none" or "POINT MS" (MS decimal digits, 0 means none); -EINVAL else. */
+static int virtlife_delay_parse(char *buf, int *point, unsigned int *ms)
+{
+	char *ms_str;
+
+	if (!strcmp(buf, "none")) {
+		*point = -1;
+		*ms = 0;
+		return 0;
+	}
+
+	ms_str = strchr(buf, ' ');
+	if (!ms_str)
+		return -EINVAL;
+	*ms_str++ = '\0';
+
+	*point = match_string(virtlife_delay_point_names, VL_DELAY_NR, buf);
+	if (*point < 0)
+		return -EINVAL;
+	/* kstrtouint() would take a sign and a trailing newline. */
+	if (!isdigit(*ms_str) || kstrtouint(ms_str, 10, ms) ||
+	    !isdigit(ms_str[strlen(ms_str) - 1]) || *ms > VIRTLIFE_DELAY_MAX_MS)
+		return -EINVAL;
+
+	if (*ms == 0)
+		*point = -1;
+	return 0;
+}
+
+int virtlife_delay_set(char *cmd)
+{
+	unsigned int ms;
+	int point, r;
+
+	r = virtlife_delay_parse(cmd, &point, &ms);
+	if (r)
+		return r;
+	spin_lock(&virtlife_delay_lock);
+	virtlife_delay_point = point;
+	virtlife_delay_ms = ms;
+	spin_unlock(&virtlife_delay_lock);
+	return 0;
+}
+
+static int virtlife_delay_show(struct seq_file *m, void *unused)
+{
+	unsigned int ms;
+	int point;
+
+	spin_lock(&virtlife_delay_lock);
+	point = virtlife_delay_point;
+	ms = virtlife_delay_ms;
+	spin_unlock(&virtlife_delay_lock);
+
+	if (point < 0)
+		seq_puts(m, "none\n");
+	else
+		seq_printf(m, "%s %u\n", virtlife_delay_point_names[point], ms);
+	return 0;
+}
+
+static ssize_t virtlife_delay_write(struct file *file, const char __user *ubuf,
+				    size_t len, loff_t *ppos)
+{
+	char buf[VIRTLIFE_CMD_MAX];
+	int r;
+
+	r = virtlife_cmd_from_user(buf, ubuf, len);
+	if (!r)
+		r = virtlife_delay_set(buf);
+	return r ? r : len;
+}
+
+static int virtlife_delay_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, virtlife_delay_show, NULL);
+}
+
+static const struct file_operations virtlife_delay_fops = {
+	.owner = THIS_MODULE,
+	.open = virtlife_delay_open,
+	.read = seq_read,
+	.write = virtlife_delay_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
@@ -385,6 +532,14 @@ static int virtlife_cpus_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(virtlife_cpus);
 
+static int virtlife_mmu_masks_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "default=0x%llx current=0x%llx\n",
+		   (u64)VIRTLIFE_MMU_MASKS_DEFAULT, READ_ONCE(virtlife_mmu_masks));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(virtlife_mmu_masks);
+
 static void virtlife_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("virtlife", NULL);
@@ -398,6 +553,9 @@ static void virtlife_debugfs_init(void)
 			    &virtlife_knob_fops);
 	debugfs_create_file("fail_enable", 0600, dir, &virtlife_fail_enable,
 			    &virtlife_knob_fops);
+	debugfs_create_file("delay", 0600, dir, NULL, &virtlife_delay_fops);
+	debugfs_create_file("mmu_masks", 0400, dir, NULL,
+			    &virtlife_mmu_masks_fops);
 }
 
 /* ---- sysfs --------------------------------------------------------------- */
@@ -435,12 +593,27 @@ static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", ops ? ops->name : "none");
 }
 
+/*
+ * Switch the backend (usage count 0 only): the full teardown and L12 setup,
+ * see virtlife_set_backend().  An unknown name changes nothing.
+ */
+static ssize_t backend_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	const struct virtlife_backend *backend = virtlife_backend_find(buf);
+	int r;
+
+	if (!backend)
+		return -EINVAL;
+	r = virtlife_set_backend(backend);
+	return r ? r : count;
+}
+
 static struct kobj_attribute virtlife_usage_count_attr =
 	__ATTR_RO_MODE(usage_count, 0400);
 static struct kobj_attribute virtlife_enabled_cpus_attr =
 	__ATTR_RO_MODE(enabled_cpus, 0400);
-static struct kobj_attribute virtlife_backend_attr =
-	__ATTR_RO_MODE(backend, 0400);
+static struct kobj_attribute virtlife_backend_attr = __ATTR_RW(backend);
 
 static struct attribute *virtlife_attrs[] = {
 	&virtlife_usage_count_attr.attr,

@@ -5,7 +5,7 @@
  *   main.c         module init/exit, parameters
  *   lifecycle.c    usage count, enable/disable order, hotplug, syscore
  *   backend.c      backend registration, per-CPU compatibility check
- *   backend_sim.c  the "sim" backend (virtlife_simhw.ko)
+ *   backend_sim.c  the "sim" and "sim-alt" backends (virtlife_simhw.ko)
  *   vm.c           /dev/virtlife and VM file descriptors
  *   observe.c      counters, event log, fault knobs, sysfs, debugfs
  */
@@ -13,6 +13,7 @@
 #define VIRTLIFE_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -38,6 +39,8 @@ enum virtlife_counter {
 	VL_CNT_SUSPEND_CALLS,
 	VL_CNT_RESUME_CALLS,
 	VL_CNT_SHUTDOWN_CALLS,
+	VL_CNT_BACKSTOP_RUNS,
+	VL_CNT_ENABLE_ABORTS,
 	VL_CNT_NR,
 };
 
@@ -100,6 +103,15 @@ enum virtlife_event_id {
 	VL_EV_SYSCORE_SUSPEND,
 	VL_EV_SYSCORE_RESUME,
 	VL_EV_SYSCORE_SHUTDOWN,
+	VL_EV_ENABLE_ABORT,
+	VL_EV_BACKSTOP,
+	VL_EV_DELAY_BEGIN,
+	VL_EV_DELAY_END,
+	VL_EV_MMU_RESET,
+	VL_EV_BACKEND_HW_SETUP,
+	VL_EV_STRUCTS_CREATE,
+	VL_EV_STRUCTS_DESTROY,
+	VL_EV_BACKEND_HW_UNSETUP,
 	VL_EV_NR,
 };
 
@@ -124,6 +136,22 @@ bool virtlife_knob_hit(struct virtlife_knob *knob, unsigned int cpu);
 /* Process context; "none" or "CPULIST COUNT", -EINVAL changes nothing. */
 int virtlife_knob_set(struct virtlife_knob *knob, char *cmd);
 
+/* ---- observe.c: race windows ------------------------------------------ */
+
+/* The named points of the 0->1 path where a delay can be injected. */
+enum virtlife_delay_point {
+	VL_DELAY_AFTER_ARCH_ENABLE,
+	VL_DELAY_AFTER_HOTPLUG_ADD,
+	VL_DELAY_AFTER_SYSCORE_REGISTER,
+	VL_DELAY_AFTER_STATE_CHECK,
+	VL_DELAY_NR,
+};
+
+/* Process context; sleeps if a delay is armed at @point. */
+void virtlife_delay_at(enum virtlife_delay_point point);
+/* Process context; "none" or "POINT MS", -EINVAL changes nothing. */
+int virtlife_delay_set(char *cmd);
+
 int virtlife_observe_init(void);
 void virtlife_observe_exit(void);
 
@@ -135,6 +163,12 @@ void virtlife_observe_exit(void);
  */
 struct virtlife_backend {
 	const char *name;
+	/*
+	 * Size of the per-CPU region that the core allocates for the backend
+	 * after its hardware_setup() (as kvm_init() sizes its vCPU cache by
+	 * the vendor's vcpu_size).
+	 */
+	unsigned int region_size;
 	/* Global setup; may adjust virtlife_mmu_masks. */
 	int (*hardware_setup)(void);
 	void (*hardware_unsetup)(void);
@@ -144,27 +178,54 @@ struct virtlife_backend {
 	int (*check_processor_compat)(unsigned int cpu);
 	int (*enable_cpu)(unsigned int cpu);
 	int (*disable_cpu)(unsigned int cpu);
+	/*
+	 * Whether @cpu's hardware is in virtualization operation, whatever
+	 * the core's per-CPU flag says (for the emergency disable); called on
+	 * @cpu, or on any CPU by the backstop's report.
+	 */
+	bool (*cpu_hw_enabled)(unsigned int cpu);
 };
 
-/* MMU configuration that a backend may change in its hardware_setup(). */
-struct virtlife_mmu_masks {
-	u64 present_mask;
-	u64 mmio_value;
-};
+/*
+ * MMU-style masks (kvm.ko's SPTE masks): SPTE bits that the MMU uses, state
+ * of virtlife.ko, reset to VIRTLIFE_MMU_MASKS_DEFAULT before every backend's
+ * hardware_setup(), which may set or clear bits.
+ */
+#define VIRTLIFE_SPTE_PRESENT		BIT_ULL(0)
+#define VIRTLIFE_SPTE_ACCESSED		BIT_ULL(5)
+#define VIRTLIFE_SPTE_DIRTY		BIT_ULL(6)
+#define VIRTLIFE_SPTE_NX		BIT_ULL(63)
+#define VIRTLIFE_MMU_MASKS_DEFAULT	(VIRTLIFE_SPTE_PRESENT |	\
+					 VIRTLIFE_SPTE_ACCESSED |	\
+					 VIRTLIFE_SPTE_DIRTY |		\
+					 VIRTLIFE_SPTE_NX)
 
-extern struct virtlife_mmu_masks virtlife_mmu_masks;
+extern u64 virtlife_mmu_masks;
 extern const struct virtlife_backend virtlife_sim_backend;
+extern const struct virtlife_backend virtlife_sim_alt_backend;
 
 const struct virtlife_backend *virtlife_backend_find(const char *name);
+/* Both with the usage count at 0, under the lifecycle's usage mutex. */
 int virtlife_backend_setup(const struct virtlife_backend *backend);
 void virtlife_backend_teardown(void);
+/* The published ops (NULL when none): what the lifecycle calls. */
 const struct virtlife_backend *virtlife_backend_ops(void);
+/* The backend whose setup succeeded and is not torn down yet. */
+const struct virtlife_backend *virtlife_backend_current(void);
 int virtlife_check_cpu_compat(unsigned int cpu);
 
 /* ---- lifecycle.c ------------------------------------------------------ */
 
+/* Emergency-disable backstop: wait before it reports (module parameter). */
+extern unsigned int virtlife_backstop_wait_ms;
+
 int virtlife_enable_virtualization(void);
 void virtlife_disable_virtualization(void);
+/*
+ * Tear the current backend down and set @backend up (NULL: only tear
+ * down); -EBUSY while the usage count is above 0.  Process context.
+ */
+int virtlife_set_backend(const struct virtlife_backend *backend);
 int virtlife_usage_count(void);
 bool virtlife_cpu_enabled(unsigned int cpu);
 

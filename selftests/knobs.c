@@ -155,12 +155,28 @@ TEST_F(knobs, unknown_ioctls_refused)
 	ASSERT_STATE(vl_state_consistent);
 }
 
+/* The race-window knob: only known points and sane delays. */
+TEST_F(knobs, delay_knob_rejects_garbage)
+{
+	static const char *const bad[] = {
+		"\n", "nosuch 10", "after_hotplug_add", "after_hotplug_add -1",
+		"after_hotplug_add 60001", "after_hotplug_add 10 x",
+		"after_hotplug_add  10", "after_hotplug_add 0x10", "10",
+	};
+
+	ASSERT_EQ(0, vl_write(VL_DEBUGFS "/delay", "after_syscore_register 5"));
+	reject_all(_metadata, VL_DEBUGFS "/delay", bad,
+		   sizeof(bad) / sizeof(bad[0]), "after_state_check 1 2");
+	ASSERT_EQ(0, vl_write(VL_DEBUGFS "/delay", "none"));
+}
+
 /* A malformed fault parameter fails the load and leaves nothing. */
 TEST_F(knobs, bad_load_parameters_refused)
 {
 	static const char *const bad[] = {
 		"fail_enable=garbage", "fail_compat=\"0 -2\"",
 		"fail_enable=\"0\"", "enable_at_load=maybe", "backend=nosuch",
+		"delay=\"nosuch 10\"", "delay=\"after_hotplug_add -5\"",
 	};
 	unsigned int i;
 	int ret;

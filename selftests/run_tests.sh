@@ -18,7 +18,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 collection=virtlife
 progs=("$@")
-[ ${#progs[@]} -gt 0 ] || progs=(reload usage hotplug compat rollback ordering knobs storm)
+[ ${#progs[@]} -gt 0 ] || progs=(reload usage hotplug compat rollback ordering setup knobs storm suspend)
 
 timeout_s=45
 if [ -r "$here/settings" ]; then
@@ -86,3 +86,4 @@ for prog in "${progs[@]}"; do
 		break
 	fi
 done
+exit 0
