@@ -23,17 +23,7 @@ FIXTURE_SETUP(ordering)
 	self->ncpus = CPU_COUNT(&online);
 }
 
-FIXTURE_TEARDOWN(ordering)
-{
-	char why[VL_WHY_LEN];
-	bool clean;
-
-	vl_events_free(&self->evs);
-	clean = vl_teardown(why, sizeof(why));
-	if (!clean)
-		TH_LOG("teardown: %s", why);
-	EXPECT_TRUE(clean);
-}
+VL_EVENTS_TEARDOWN(ordering)
 
 /*
  * Check that @steps appear in this order from @from, with every @percpu

@@ -21,36 +21,18 @@ FIXTURE_SETUP(setup)
 	VL_SETUP("enable_at_load=0");
 }
 
-FIXTURE_TEARDOWN(setup)
-{
-	char why[VL_WHY_LEN];
-	bool clean;
+VL_EVENTS_TEARDOWN(setup)
 
-	vl_events_free(&self->evs);
-	clean = vl_teardown(why, sizeof(why));
-	if (!clean)
-		TH_LOG("teardown: %s", why);
-	EXPECT_TRUE(clean);
-}
-
-static uint64_t masks_current(void)
+/* A field of the mmu_masks line: "default" or "current"; 0 if unreadable. */
+static uint64_t masks(const char *field)
 {
-	char buf[128], *p;
+	char buf[128], key[32], *p;
 
 	if (vl_read(MASKS, buf, sizeof(buf)) < 0)
 		return 0;
-	p = strstr(buf, "current=");
-	return p ? strtoull(p + 8, NULL, 0) : 0;
-}
-
-static uint64_t masks_default(void)
-{
-	char buf[128], *p;
-
-	if (vl_read(MASKS, buf, sizeof(buf)) < 0)
-		return 0;
-	p = strstr(buf, "default=");
-	return p ? strtoull(p + 8, NULL, 0) : 0;
+	snprintf(key, sizeof(key), "%s=", field);
+	p = strstr(buf, key);
+	return p ? strtoull(p + strlen(key), NULL, 0) : 0;
 }
 
 /* The L12 steps from @from in order; -1 with @why when not. */
@@ -91,18 +73,18 @@ TEST_F(setup, load_order)
 /* Each backend's masks come from the defaults, whatever ran before. */
 TEST_F(setup, masks_start_from_defaults)
 {
-	uint64_t def = masks_default(), sim, alt;
+	uint64_t def = masks("default"), sim, alt;
 
 	ASSERT_NE(0, def);
-	sim = masks_current();
+	sim = masks("current");
 	ASSERT_NE(def, sim) TH_LOG("sim's setup did not change the masks: nothing to see");
 	ASSERT_EQ(0, switch_backend("sim-alt"));
-	alt = masks_current();
+	alt = masks("current");
 	EXPECT_NE(sim, alt) TH_LOG("sim-alt's setup did not take effect");
 	ASSERT_EQ(0, switch_backend("sim"));
-	EXPECT_EQ(sim, masks_current()) TH_LOG("sim after sim-alt differs from sim after load");
+	EXPECT_EQ(sim, masks("current")) TH_LOG("sim after sim-alt differs from sim after load");
 	ASSERT_EQ(0, switch_backend("sim-alt"));
-	EXPECT_EQ(alt, masks_current());
+	EXPECT_EQ(alt, masks("current"));
 	ASSERT_EQ(0, switch_backend("sim"));
 }
 

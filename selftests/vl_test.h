@@ -48,6 +48,20 @@
 		EXPECT_TRUE(clean);					\
 	}
 
+/* The same, for a fixture that keeps an event list in self->evs. */
+#define VL_EVENTS_TEARDOWN(fixture)					\
+	FIXTURE_TEARDOWN(fixture)					\
+	{								\
+		char why[VL_WHY_LEN];					\
+		bool clean;						\
+									\
+		vl_events_free(&self->evs);				\
+		clean = vl_teardown(why, sizeof(why));			\
+		if (!clean)						\
+			TH_LOG("teardown: %s", why);			\
+		EXPECT_TRUE(clean);					\
+	}
+
 /* A fresh platform with virtlife loaded with @params. */
 #define VL_SETUP(params)						\
 	do {								\
