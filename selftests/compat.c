@@ -28,14 +28,6 @@ FIXTURE_SETUP(compat)
 
 VL_STANDARD_TEARDOWN(compat)
 
-static struct vl_cpu cpu_view(int cpu)
-{
-	static struct vl_cpu all[CPU_SETSIZE];
-	struct vl_cpu none = { .cpu = -1 };
-
-	return vl_cpus(all, CPU_SETSIZE) > cpu ? all[cpu] : none;
-}
-
 /* Every compat_check event since @since was logged on the CPU it checked. */
 static bool checks_on_target(uint64_t since, int *checks, char *why, size_t len)
 {
@@ -64,14 +56,14 @@ static bool checks_on_target(uint64_t since, int *checks, char *why, size_t len)
 /* @cpu is offline and its check will fail: the online fails, nothing else changes. */
 static void online_must_fail(struct __test_metadata *_metadata, int cpu)
 {
-	struct vl_cpu before = cpu_view(cpu), after;
+	struct vl_cpu before = vl_cpu_view(cpu), after;
 	int ret;
 
 	ret = vl_cpu_set_online(cpu, true);
 	ASSERT_NE(0, ret) TH_LOG("cpu%d came online despite a failing check (L6)", cpu);
 	ASSERT_FALSE(vl_cpu_is_online(cpu)) TH_LOG("cpu%d is online (L6)", cpu);
 	ASSERT_STATE(vl_state_consistent);
-	after = cpu_view(cpu);
+	after = vl_cpu_view(cpu);
 	EXPECT_FALSE(after.enabled);
 	EXPECT_EQ(before.compat_failures + 1, after.compat_failures);
 }

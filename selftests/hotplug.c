@@ -35,14 +35,6 @@ FIXTURE_SETUP(hotplug)
 
 VL_STANDARD_TEARDOWN(hotplug)
 
-static struct vl_cpu cpu_view(int cpu)
-{
-	static struct vl_cpu all[CPU_SETSIZE];
-	struct vl_cpu none = { .cpu = -1 };
-
-	return vl_cpus(all, CPU_SETSIZE) > cpu ? all[cpu] : none;
-}
-
 /* Each hotpluggable CPU goes down and comes back, one at a time. */
 TEST_F(hotplug, one_by_one)
 {
@@ -52,7 +44,7 @@ TEST_F(hotplug, one_by_one)
 		SKIP(return, "no hotpluggable CPU");
 	for (i = 0; i < self->n; i++) {
 		int cpu = self->cpus[i];
-		struct vl_cpu before = cpu_view(cpu), after;
+		struct vl_cpu before = vl_cpu_view(cpu), after;
 		int ret;
 
 		ASSERT_EQ(cpu, before.cpu);
@@ -62,7 +54,7 @@ TEST_F(hotplug, one_by_one)
 		ret = vl_cpu_set_online(cpu, true);
 		ASSERT_EQ(0, ret) TH_LOG("online cpu%d: %s", cpu, strerror(-ret));
 		ASSERT_STATE(vl_state_consistent);
-		after = cpu_view(cpu);
+		after = vl_cpu_view(cpu);
 		/* With the state registered, one callback each way. */
 		EXPECT_EQ(variant->hold_vm, after.offline - before.offline);
 		EXPECT_EQ(variant->hold_vm, after.online - before.online);

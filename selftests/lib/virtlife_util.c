@@ -508,6 +508,14 @@ int vl_cpus(struct vl_cpu *cpus, int max)
 			      fill_vl_cpu);
 }
 
+struct vl_cpu vl_cpu_view(int cpu)
+{
+	static struct vl_cpu all[CPU_SETSIZE];
+	struct vl_cpu none = { .cpu = -1 };
+
+	return vl_cpus(all, CPU_SETSIZE) > cpu ? all[cpu] : none;
+}
+
 /* ------------------------------------------------------ the witness view */
 
 static bool fill_simhw_cpu(const char *line, void *slot)

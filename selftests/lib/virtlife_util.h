@@ -79,6 +79,8 @@ struct vl_cpu {
 };
 /* Fills cpus[0..n) indexed by CPU number; returns n or -errno. */
 int vl_cpus(struct vl_cpu *cpus, int max);
+/* One CPU's row; .cpu is -1 when it cannot be read. */
+struct vl_cpu vl_cpu_view(int cpu);
 
 /* ---- the simulated hardware's view (the independent witness) ---- */
 struct simhw_cpu {
