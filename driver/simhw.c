@@ -56,15 +56,21 @@ static bool simhw_on_cpu(unsigned int cpu)
 	return false;
 }
 
+/* What both operations require of their caller: a real CPU, and being on it. */
+static int simhw_check_caller(unsigned int cpu)
+{
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	return simhw_on_cpu(cpu) ? 0 : -EPERM;
+}
+
 int simhw_cpu_enable(unsigned int cpu)
 {
 	struct simhw_cpu *sc;
+	int r = simhw_check_caller(cpu);
 
-	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
-		return -EINVAL;
-	if (!simhw_on_cpu(cpu))
-		return -EPERM;
-
+	if (r)
+		return r;
 	sc = per_cpu_ptr(&simhw_cpu, cpu);
 	if (cpumask_test_and_set_cpu(cpu, &simhw_on_mask)) {
 		atomic64_inc(&sc->double_enables);
@@ -78,12 +84,10 @@ EXPORT_SYMBOL_GPL(simhw_cpu_enable);
 int simhw_cpu_disable(unsigned int cpu)
 {
 	struct simhw_cpu *sc;
+	int r = simhw_check_caller(cpu);
 
-	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
-		return -EINVAL;
-	if (!simhw_on_cpu(cpu))
-		return -EPERM;
-
+	if (r)
+		return r;
 	sc = per_cpu_ptr(&simhw_cpu, cpu);
 	if (!cpumask_test_and_clear_cpu(cpu, &simhw_on_mask)) {
 		atomic64_inc(&sc->double_disables);
