@@ -18,4 +18,29 @@ int simhw_cpu_disable(unsigned int cpu);
 bool simhw_cpu_enabled(unsigned int cpu);
 u64 simhw_cpu_features(unsigned int cpu);
 
+/*
+ * The emulated TDX module (simhw_tdx.c).  Registers in and out, as the
+ * SEAMCALL instruction passes them (RAX is the leaf and the return value).
+ */
+struct simhw_seam_args {
+	u64 rcx;
+	u64 rdx;
+	u64 r8;
+	u64 r9;
+};
+
+/*
+ * Executes SEAMCALL @leaf on the calling CPU (preemption disabled) and
+ * returns the TDX status (tdx_abi.h).  Outside virtualization operation on
+ * this CPU it fails as #UD (TDX_SEAMCALL_UD); without a module loaded as
+ * VMFAILINVALID; with SEAM disabled by the "BIOS" as #GP.
+ */
+u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args);
+
+/*
+ * The KeyID partitioning MSR: first TDX private KeyID and their number.
+ * Returns false when the platform has no TDX KeyIDs (SEAM disabled).
+ */
+bool simhw_tdx_keyids(u32 *first, u32 *nr);
+
 #endif /* VIRTLIFE_SIMHW_H */

@@ -19,7 +19,10 @@
 #include "virtlife.h"		/* uapi */
 #include "virtlife_util.h"
 
-static const char *const vl_modules[] = { "virtlife", "virtlife_simhw" };
+/* Unload order; load is the reverse (each uses the symbols of the next). */
+static const char *const vl_modules[] = {
+	"virtlife", "virtlife_tdx", "virtlife_simhw"
+};
 
 /* ---------------------------------------------------------------- files */
 
@@ -230,11 +233,14 @@ static bool module_dir_ok(const char *dir)
 {
 	char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/virtlife.ko", dir);
-	if (!vl_exists(path))
-		return false;
-	snprintf(path, sizeof(path), "%s/virtlife_simhw.ko", dir);
-	return vl_exists(path);
+	size_t i;
+
+	for (i = 0; i < sizeof(vl_modules) / sizeof(vl_modules[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s.ko", dir, vl_modules[i]);
+		if (!vl_exists(path))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -327,9 +333,19 @@ int vl_load_simhw(void)
 	return vl_simhw_loaded() ? 0 : load_module("virtlife_simhw", NULL);
 }
 
-int vl_load(const char *params)
+/* The platform below virtlife.ko: the simulated hardware and the TDX core. */
+static int load_platform(void)
 {
 	int ret = vl_load_simhw();
+
+	if (ret || module_loaded("virtlife_tdx"))
+		return ret;
+	return load_module("virtlife_tdx", NULL);
+}
+
+int vl_load(const char *params)
+{
+	int ret = load_platform();
 
 	return ret ? ret : load_module("virtlife", params);
 }
@@ -341,9 +357,12 @@ int vl_unload(void)
 
 int vl_unload_all(void)
 {
-	int ret = unload_module(vl_modules[0]);
+	size_t i;
+	int ret = 0;
 
-	return ret ? ret : unload_module(vl_modules[1]);
+	for (i = 0; i < sizeof(vl_modules) / sizeof(vl_modules[0]) && !ret; i++)
+		ret = unload_module(vl_modules[i]);
+	return ret;
 }
 
 int vl_reset_platform(void)
@@ -369,7 +388,7 @@ const char *vl_config_error(void)
 
 	/* Asked for modules somewhere: their absence is an error, not a skip. */
 	if (env && *env && !module_dir_ok(env))
-		return "VIRTLIFE_MODULE_DIR has no virtlife.ko and virtlife_simhw.ko";
+		return "VIRTLIFE_MODULE_DIR lacks one of virtlife.ko, virtlife_tdx.ko, virtlife_simhw.ko";
 	return NULL;
 }
 
