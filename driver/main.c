@@ -118,12 +118,19 @@ static int __init virtlife_init(void)
 		virtlife_load_ref = true;
 	}
 
+	/* tdx=1: initialize the TDX module now, with everything else ready. */
+	r = virtlife_tdx_init();
+	if (r)
+		goto err_enable;
+
 	/* Last: exposes /dev/virtlife, so everything must be ready. */
 	r = virtlife_vm_dev_init();
 	if (r)
-		goto err_enable;
+		goto err_tdx;
 	return 0;
 
+err_tdx:
+	virtlife_tdx_exit();
 err_enable:
 	if (virtlife_load_ref)
 		virtlife_disable_virtualization();
@@ -139,6 +146,7 @@ static void __exit virtlife_exit(void)
 {
 	/* No VM can exist here: each VM file pins the module. */
 	virtlife_vm_dev_exit();
+	virtlife_tdx_exit();
 	if (virtlife_load_ref)
 		virtlife_disable_virtualization();
 	virtlife_set_backend(NULL);

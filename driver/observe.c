@@ -638,6 +638,12 @@ int virtlife_observe_init(void)
 		kobject_put(virtlife_kobj);
 		return r;
 	}
+	r = sysfs_create_group(virtlife_kobj, &virtlife_tdx_attr_group);
+	if (r) {
+		sysfs_remove_group(virtlife_kobj, &virtlife_attr_group);
+		kobject_put(virtlife_kobj);
+		return r;
+	}
 
 	virtlife_debugfs_init();
 	return 0;
@@ -646,6 +652,7 @@ int virtlife_observe_init(void)
 void virtlife_observe_exit(void)
 {
 	debugfs_remove_recursive(virtlife_debugfs_dir);
+	sysfs_remove_group(virtlife_kobj, &virtlife_tdx_attr_group);
 	sysfs_remove_group(virtlife_kobj, &virtlife_attr_group);
 	kobject_put(virtlife_kobj);
 }

@@ -7,6 +7,7 @@
  *   backend.c      backend registration, per-CPU compatibility check
  *   backend_sim.c  the "sim" and "sim-alt" backends (virtlife_simhw.ko)
  *   vm.c           /dev/virtlife and VM file descriptors
+ *   tdx.c          TDX on demand (calls the host core, virtlife_tdx.ko)
  *   observe.c      counters, event log, fault knobs, sysfs, debugfs
  */
 #ifndef VIRTLIFE_INTERNAL_H
@@ -228,6 +229,16 @@ void virtlife_disable_virtualization(void);
 int virtlife_set_backend(const struct virtlife_backend *backend);
 int virtlife_usage_count(void);
 bool virtlife_cpu_enabled(unsigned int cpu);
+
+/* ---- tdx.c -------------------------------------------------------------- */
+
+struct attribute_group;
+
+int virtlife_tdx_init(void);
+void virtlife_tdx_exit(void);
+/* Process context, no lock held: initialize TDX now if it is not yet. */
+int virtlife_tdx_request(void);
+extern const struct attribute_group virtlife_tdx_attr_group;
 
 /* ---- vm.c --------------------------------------------------------------- */
 

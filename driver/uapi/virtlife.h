@@ -16,8 +16,12 @@
 /*
  * Takes one usage reference (enabling virtualization on the 0->1
  * transition) and returns a new VM file descriptor that holds it until the
- * descriptor is closed.
+ * descriptor is closed.  The argument is the VM type: a TD initializes the
+ * TDX module on demand and holds one TD private KeyID until it is closed.
  */
 #define VIRTLIFE_CREATE_VM		_IO(VIRTLIFEIO, 1)
+
+#define VIRTLIFE_VM_TYPE_DEFAULT	0
+#define VIRTLIFE_VM_TYPE_TD		1
 
 #endif /* _UAPI_VIRTLIFE_H */
