@@ -192,6 +192,12 @@ static const struct file_operations simhw_features_fops = {
 static int __init simhw_init(void)
 {
 	unsigned int cpu;
+	int r;
+
+	/* The emulated TDX module: its parameters decide whether we load. */
+	r = simhw_tdx_init();
+	if (r)
+		return r;
 
 	for_each_possible_cpu(cpu)
 		per_cpu(simhw_cpu, cpu).features = SIMHW_FEATURES_DEFAULT;
@@ -203,12 +209,14 @@ static int __init simhw_init(void)
 			    &simhw_cpus_fops);
 	debugfs_create_file("features", 0200, simhw_debugfs_dir, NULL,
 			    &simhw_features_fops);
+	simhw_tdx_debugfs_init(simhw_debugfs_dir);
 	return 0;
 }
 
 static void __exit simhw_exit(void)
 {
 	debugfs_remove_recursive(simhw_debugfs_dir);
+	simhw_tdx_exit();
 
 	/*
 	 * virtlife.ko holds a reference on this module while it is loaded,
@@ -223,5 +231,5 @@ static void __exit simhw_exit(void)
 module_init(simhw_init);
 module_exit(simhw_exit);
 
-MODULE_DESCRIPTION("virtlife simulated per-CPU virtualization hardware");
+MODULE_DESCRIPTION("virtlife simulated per-CPU virtualization hardware and TDX module");
 MODULE_LICENSE("GPL");

@@ -43,4 +43,10 @@ u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args);
  */
 bool simhw_tdx_keyids(u32 *first, u32 *nr);
 
+/* Internal to virtlife_simhw.ko: simhw.c's load and unload call these. */
+struct dentry;
+int simhw_tdx_init(void);
+void simhw_tdx_debugfs_init(struct dentry *root);
+void simhw_tdx_exit(void);
+
 #endif /* VIRTLIFE_SIMHW_H */
