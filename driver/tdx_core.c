@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtlife_tdx: the TDX host core, modelled on the kernel's
+ * arch/x86/virt/vmx/tdx/tdx.c.
+ *
+ * One state enum under one mutex (T1); the global and per-CPU module init
+ * (T2, T3); the initialization sequence of T5 as one short function that
+ * calls one function per step and unwinds in exact reverse (T6); SEAMCALL
+ * error mapping (T7); the memory-online (T8) and suspend (T10) refusals;
+ * the TD KeyID pool (T9).  The SEAMCALLs go to the emulated TDX module in
+ * virtlife_simhw.ko.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/idr.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/memory.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/percpu.h>
+#include <linux/pfn.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/suspend.h>
+#include <linux/topology.h>
+#include <linux/wait.h>
+#include <asm/io.h>
+#include <asm/smp.h>
+
+#include "simhw.h"
+#include "tdx_core.h"
+
+/* TDX_RND_NO_ENTROPY: at most this many calls in all (RDRAND_RETRY_LOOPS). */
+#define TDX_SEAMCALL_TRIES	10
+
+/* The KeyID partitioning, read once at load (the kernel: at boot). */
+bool tdx_platform;
+u32 tdx_keyid_first;
+u32 tdx_nr_keyids;
+u32 tdx_global_keyid;
+
+static DEFINE_IDA(tdx_guest_keyid_pool);
+atomic_t tdx_guest_keyids_in_use = ATOMIC_INIT(0);
+
+/* T1: the state machine. */
+DEFINE_MUTEX(tdx_module_lock);
+enum virtlife_tdx_status tdx_module_status;
+int tdx_module_error;
+u64 tdx_init_time_us;
+struct tdx_sysinfo tdx_sysinfo;
+struct tdx_tdmr_list tdx_tdmr_list;
+
+/* Set between PM_*_PREPARE and PM_POST_*: no initialization then. */
+static bool tdx_pm_transition;
+
+/*
+ * The TDX memory list, read by the memory-online notifier.  Memory
+ * onlining is held off while it is built: see tdx_mem_hotplug_hold().
+ */
+DEFINE_MUTEX(tdx_mem_lock);
+LIST_HEAD(tdx_memlist);
+static bool tdx_mem_onlining;
+static DECLARE_WAIT_QUEUE_HEAD(tdx_mem_wq);
+
+/* T2: the TDH.SYS.INIT result, cached for every later caller. */
+static DEFINE_RAW_SPINLOCK(tdx_sysinit_lock);
+static bool tdx_sysinit_done;
+static int tdx_sysinit_ret;
+
+/* T3: set once TDH.SYS.LP.INIT succeeded on the CPU; never cleared. */
+static DEFINE_PER_CPU(bool, tdx_lp_initialized);
+
+/* ---- SEAMCALLs ------------------------------------------------------------ */
+
+static const char *tdx_leaf_name(u64 leaf)
+{
+	switch (TDX_LEAF_NR(leaf)) {
+	case TDH_SYS_KEY_CONFIG:
+		return "SYS.KEY.CONFIG";
+	case TDH_SYS_INIT:
+		return "SYS.INIT";
+	case TDH_SYS_RD:
+		return "SYS.RD";
+	case TDH_SYS_LP_INIT:
+		return "SYS.LP.INIT";
+	case TDH_SYS_TDMR_INIT:
+		return "SYS.TDMR.INIT";
+	case TDH_SYS_CONFIG:
+		return "SYS.CONFIG";
+	}
+	return "unknown";
+}
+
+/*
+ * Issues @leaf on this CPU; a lack of entropy is transient and retried,
+ * with the inputs restored, up to TDX_SEAMCALL_TRIES calls in all.
+ */
+static u64 tdx_seamcall_retry(u64 leaf, struct simhw_seam_args *args)
+{
+	const struct simhw_seam_args in = *args;
+	int tries = TDX_SEAMCALL_TRIES;
+	u64 sret;
+
+	do {
+		*args = in;
+		preempt_disable();
+		sret = simhw_seamcall(leaf, args);
+		preempt_enable();
+	} while (sret == TDX_RND_NO_ENTROPY && --tries);
+	return sret;
+}
+
+/* T7: a SEAMCALL's status as an errno. */
+static int tdx_seamcall(u64 leaf, struct simhw_seam_args *args)
+{
+	u64 sret = tdx_seamcall_retry(leaf, args);
+
+	switch (sret) {
+	case TDX_SUCCESS:
+		return 0;
+	case TDX_SEAMCALL_VMFAILINVALID:
+		return -ENODEV;
+	case TDX_SEAMCALL_GP:
+		return -EOPNOTSUPP;
+	case TDX_SEAMCALL_UD:
+		return -EACCES;
+	}
+	pr_err("SEAMCALL (%s) failed: 0x%016llx\n", tdx_leaf_name(leaf), sret);
+	return -EIO;
+}
+
+/* ---- per-CPU init (T2, T3) ---------------------------------------------- */
+
+/* TDH.SYS.INIT once, on whichever CPU comes first; its result is kept. */
+static int tdx_sys_init_once(void)
+{
+	struct simhw_seam_args args = {};
+	int ret;
+
+	raw_spin_lock(&tdx_sysinit_lock);
+#ifdef VIRTLIFE_DEFECT_D16
+	tdx_sysinit_done = false;
+#endif
+	if (!tdx_sysinit_done) {
+		tdx_sysinit_ret = tdx_seamcall(TDH_SYS_INIT, &args);
+		/* The first SEAMCALL is also where a missing module shows. */
+		if (tdx_sysinit_ret == -ENODEV)
+			pr_err("module not loaded\n");
+		tdx_sysinit_done = true;
+	}
+	ret = tdx_sysinit_ret;
+	raw_spin_unlock(&tdx_sysinit_lock);
+	return ret;
+}
+
+bool tdx_sys_init_result(int *ret)
+{
+	unsigned long flags;
+	bool done;
+
+	raw_spin_lock_irqsave(&tdx_sysinit_lock, flags);
+	done = tdx_sysinit_done;
+	*ret = tdx_sysinit_ret;
+	raw_spin_unlock_irqrestore(&tdx_sysinit_lock, flags);
+	return done;
+}
+
+bool tdx_cpu_lp_initialized(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(tdx_lp_initialized, cpu));
+}
+
+int virtlife_tdx_cpu_enable(void)
+{
+	struct simhw_seam_args args = {};
+	int ret;
+
+	if (!tdx_platform)
+		return -ENODEV;
+
+	lockdep_assert_irqs_disabled();
+
+#ifndef VIRTLIFE_DEFECT_D17
+	if (__this_cpu_read(tdx_lp_initialized))
+		return 0;
+#endif
+
+	ret = tdx_sys_init_once();
+	if (ret)
+		return ret;
+
+	ret = tdx_seamcall(TDH_SYS_LP_INIT, &args);
+	if (ret)
+		return ret;
+
+	__this_cpu_write(tdx_lp_initialized, true);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_cpu_enable);
+
+/* ---- T5 steps that talk to the module ----------------------------------- */
+
+static int tdx_read_md(u64 field_id, u64 *val)
+{
+	struct simhw_seam_args args = { .rdx = field_id };
+	int ret;
+
+	ret = tdx_seamcall(TDH_SYS_RD, &args);
+	if (!ret)
+		*val = args.r8;
+	return ret;
+}
+
+static int tdx_read_md16(u64 field_id, u16 *val)
+{
+	u64 v;
+	int ret;
+
+	ret = tdx_read_md(field_id, &v);
+	if (ret)
+		return ret;
+	if (v > U16_MAX) {
+		pr_err("metadata field 0x%016llx: value 0x%llx out of range\n",
+		       field_id, v);
+		return -EINVAL;
+	}
+	*val = v;
+	return 0;
+}
+
+/* TDH.SYS.RD: the TDMR limits, PAMT entry sizes, features, version. */
+static int tdx_read_sysinfo(struct tdx_sysinfo *si)
+{
+	int ret;
+
+	ret = tdx_read_md16(MD_FIELD_ID_MAX_TDMRS, &si->max_tdmrs) ?:
+	      tdx_read_md16(MD_FIELD_ID_MAX_RESERVED_PER_TDMR,
+			    &si->max_reserved_per_tdmr) ?:
+	      tdx_read_md16(MD_FIELD_ID_PAMT_4K_ENTRY_SIZE,
+			    &si->pamt_entry_size[TDX_PS_4K]) ?:
+	      tdx_read_md16(MD_FIELD_ID_PAMT_2M_ENTRY_SIZE,
+			    &si->pamt_entry_size[TDX_PS_2M]) ?:
+	      tdx_read_md16(MD_FIELD_ID_PAMT_1G_ENTRY_SIZE,
+			    &si->pamt_entry_size[TDX_PS_1G]) ?:
+	      tdx_read_md(MD_FIELD_ID_TDX_FEATURES0, &si->features0) ?:
+	      tdx_read_md16(MD_FIELD_ID_MAJOR_VERSION, &si->major) ?:
+	      tdx_read_md16(MD_FIELD_ID_MINOR_VERSION, &si->minor) ?:
+	      tdx_read_md16(MD_FIELD_ID_UPDATE_VERSION, &si->update);
+	if (ret)
+		return ret;
+
+	if (!si->max_tdmrs || !si->max_reserved_per_tdmr ||
+	    !si->pamt_entry_size[TDX_PS_4K] ||
+	    !si->pamt_entry_size[TDX_PS_2M] ||
+	    !si->pamt_entry_size[TDX_PS_1G]) {
+		pr_err("module metadata invalid: a TDMR limit or PAMT entry size is 0\n");
+		return -EINVAL;
+	}
+	pr_info("module %u.%u.%u: max %u TDMRs, %u reserved areas each, features0 0x%llx\n",
+		si->major, si->minor, si->update, si->max_tdmrs,
+		si->max_reserved_per_tdmr, si->features0);
+	return 0;
+}
+
+static int tdx_check_features(const struct tdx_sysinfo *si)
+{
+	if (!(si->features0 & TDX_FEATURES0_NO_RBP_MOD)) {
+		pr_err("frame pointer (RBP) clobber bug present, upgrade TDX module\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * TDH.SYS.CONFIG: the TDMR list, as an array of the TDMR_INFO physical
+ * addresses (512-byte aligned: a power-of-two kmalloc of at least 512
+ * bytes is aligned to its size), and the global KeyID.
+ */
+static int tdx_config_module(const struct tdx_tdmr_list *list, u32 keyid)
+{
+	struct simhw_seam_args args = {};
+	size_t array_sz;
+	u64 *pa_array;
+	int i, ret;
+
+	array_sz = max_t(size_t, TDMR_INFO_PA_ARRAY_ALIGNMENT,
+			 roundup_pow_of_two(list->nr_tdmrs * sizeof(u64)));
+	pa_array = kzalloc(array_sz, GFP_KERNEL);
+	if (!pa_array)
+		return -ENOMEM;
+	for (i = 0; i < list->nr_tdmrs; i++)
+		pa_array[i] = virt_to_phys(tdx_tdmr_entry(list, i));
+
+	args.rcx = virt_to_phys(pa_array);
+	args.rdx = list->nr_tdmrs;
+	args.r8 = keyid;
+	ret = tdx_seamcall(TDH_SYS_CONFIG, &args);
+
+	kfree(pa_array);
+	return ret;
+}
+
+/*
+ * The PAMTs were written (zeroed) with KeyID 0, and caches are not
+ * coherent across KeyIDs: write back and invalidate every CPU's caches
+ * before the module uses them with the global KeyID.
+ */
+static int tdx_flush_caches(void)
+{
+	return wbinvd_on_all_cpus();
+}
+
+static int tdx_do_key_config(void *unused)
+{
+	struct simhw_seam_args args = {};
+
+	return tdx_seamcall(TDH_SYS_KEY_CONFIG, &args);
+}
+
+/* Whether @cpu is the first online CPU of its package. */
+static bool tdx_first_cpu_of_package(unsigned int cpu)
+{
+	unsigned int other;
+
+	for_each_online_cpu(other) {
+		if (other == cpu)
+			return true;
+		if (topology_physical_package_id(other) ==
+		    topology_physical_package_id(cpu))
+			return false;
+	}
+	return false;
+}
+
+/*
+ * TDH.SYS.KEY.CONFIG programs the global KeyID on the package of the CPU
+ * that runs it: once per package, on a CPU of that package, one package
+ * at a time (the module refuses concurrent calls).  A package without an
+ * online CPU stays unconfigured and TDMR.INIT then fails.
+ */
+static int tdx_config_global_keyid(void)
+{
+	unsigned int cpu;
+	int ret = 0;
+
+	for_each_online_cpu(cpu) {
+		if (!tdx_first_cpu_of_package(cpu))
+			continue;
+#ifdef VIRTLIFE_DEFECT_D21
+		ret = tdx_do_key_config(NULL);
+#else
+		ret = smp_call_on_cpu(cpu, tdx_do_key_config, NULL, true);
+#endif
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * TDH.SYS.TDMR.INIT initializes a part of the TDMR per call, so that no
+ * call runs long; RDX says where the next call starts.
+ */
+static int tdx_init_tdmr(const struct tdmr_info *tdmr)
+{
+	u64 next = tdmr->base;
+
+	do {
+		struct simhw_seam_args args = { .rcx = tdmr->base };
+		u64 prev = next;
+		int ret;
+
+		ret = tdx_seamcall(TDH_SYS_TDMR_INIT, &args);
+		if (ret)
+			return ret;
+		next = args.rdx;
+		if (next <= prev) {
+			pr_err("SEAMCALL (SYS.TDMR.INIT) made no progress at 0x%llx\n",
+			       next);
+			return -EIO;
+		}
+		cond_resched();
+	} while (next < tdx_tdmr_end(tdmr));
+	return 0;
+}
+
+static int tdx_init_tdmrs(const struct tdx_tdmr_list *list)
+{
+	int i, ret;
+
+	for (i = 0; i < list->nr_tdmrs; i++) {
+		ret = tdx_init_tdmr(tdx_tdmr_entry(list, i));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- memory hotplug (T8) -------------------------------------------------- */
+
+/*
+ * Memory onlining held off: the kernel takes get_online_mems(), which
+ * modules cannot.  Here the memory-online notifier takes tdx_mem_lock at
+ * MEM_GOING_ONLINE, so holding it keeps new onlines waiting; an online
+ * already past that point is waited for, so that the list sees its pages.
+ * Onlines are serialized by the memory hotplug lock: one flag is enough.
+ */
+static void tdx_mem_hotplug_hold(void)
+{
+	mutex_lock(&tdx_mem_lock);
+	while (tdx_mem_onlining) {
+		mutex_unlock(&tdx_mem_lock);
+		wait_event(tdx_mem_wq, !READ_ONCE(tdx_mem_onlining));
+		mutex_lock(&tdx_mem_lock);
+	}
+}
+
+static void tdx_mem_hotplug_release(void)
+{
+	mutex_unlock(&tdx_mem_lock);
+}
+
+/*
+ * Once the module is initialized its memory configuration is fixed: memory
+ * outside the TDX memory list may not come online.  An empty list means
+ * TDX is not initialized and anything may.
+ */
+static int tdx_memory_notifier(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	struct memory_notify *mn = data;
+	int ret = NOTIFY_OK;
+
+	switch (action) {
+	case MEM_GOING_ONLINE:
+		mutex_lock(&tdx_mem_lock);
+		if (!list_empty(&tdx_memlist) &&
+		    !tdx_memlist_covers(&tdx_memlist, mn->start_pfn,
+					mn->start_pfn + mn->nr_pages)) {
+			pr_warn("memory online refused: [0x%llx, 0x%llx) is not TDX memory\n",
+				PFN_PHYS(mn->start_pfn),
+				PFN_PHYS(mn->start_pfn + mn->nr_pages));
+			ret = NOTIFY_BAD;
+		} else {
+			WRITE_ONCE(tdx_mem_onlining, true);
+		}
+		mutex_unlock(&tdx_mem_lock);
+		break;
+	case MEM_ONLINE:
+	case MEM_CANCEL_ONLINE:
+		mutex_lock(&tdx_mem_lock);
+		WRITE_ONCE(tdx_mem_onlining, false);
+		mutex_unlock(&tdx_mem_lock);
+		wake_up_all(&tdx_mem_wq);
+		break;
+	}
+	return ret;
+}
+
+static struct notifier_block tdx_memory_nb = {
+	.notifier_call = tdx_memory_notifier,
+};
+
+/* ---- initialization (T5, T6) -------------------------------------------- */
+
+/* What one initialization builds; published only when it succeeds. */
+struct tdx_init_ctx {
+	struct list_head memlist;
+	struct tdx_tdmr_list tdmrs;
+	enum tdx_step fail_step;
+	int fail_err;
+};
+
+/* fail_step: the armed step fails with the armed errno, without running. */
+static int tdx_fault(const struct tdx_init_ctx *ctx, enum tdx_step step)
+{
+	if (ctx->fail_step != step)
+		return 0;
+	pr_info("fail_step: %s fails with %d\n", tdx_step_name(step),
+		ctx->fail_err);
+	return ctx->fail_err;
+}
+
+static int init_tdx_module(void)
+{
+	struct tdx_init_ctx ctx = {};
+	int ret;
+
+	INIT_LIST_HEAD(&ctx.memlist);
+	ctx.fail_step = tdx_fail_step_take(&ctx.fail_err);
+
+	ret = tdx_read_sysinfo(&tdx_sysinfo);
+	if (ret)
+		return ret;
+
+	ret = tdx_check_features(&tdx_sysinfo);
+	if (ret)
+		return ret;
+
+	/* The list must cover every page the allocator holds: no onlining. */
+	tdx_mem_hotplug_hold();
+
+	ret = tdx_fault(&ctx, TDX_STEP_MEMLIST) ?:
+	      tdx_build_memlist(&ctx.memlist);
+	if (ret)
+		goto out_release;
+
+	ret = tdx_alloc_tdmr_list(&ctx.tdmrs, &tdx_sysinfo);
+	if (ret)
+		goto err_free_memlist;
+
+	ret = tdx_fault(&ctx, TDX_STEP_TDMRS) ?:
+	      tdx_construct_tdmrs(&ctx.memlist, &ctx.tdmrs);
+	if (ret)
+		goto err_free_tdmrs;
+
+	ret = tdx_fault(&ctx, TDX_STEP_PAMT) ?:
+	      tdx_alloc_pamts(&ctx.tdmrs, &ctx.memlist, &tdx_sysinfo);
+	if (ret)
+		goto err_free_tdmrs;
+
+	ret = tdx_fault(&ctx, TDX_STEP_RESERVED) ?:
+	      tdx_set_reserved_areas(&ctx.tdmrs, &ctx.memlist, &tdx_sysinfo);
+	if (ret)
+		goto err_free_pamts;
+
+	ret = tdx_config_module(&ctx.tdmrs, tdx_global_keyid);
+	if (ret)
+		goto err_free_pamts;
+
+	ret = tdx_fault(&ctx, TDX_STEP_FLUSH) ?: tdx_flush_caches();
+	if (ret)
+		goto err_reset_pamts;
+
+	ret = tdx_config_global_keyid();
+	if (ret)
+		goto err_reset_pamts;
+
+	ret = tdx_init_tdmrs(&ctx.tdmrs);
+	if (ret)
+		goto err_reset_pamts;
+
+	pr_info("%llu KB allocated for PAMT\n",
+		tdx_pamt_bytes(&ctx.tdmrs, -1) / 1024);
+	list_splice_init(&ctx.memlist, &tdx_memlist);
+	tdx_tdmr_list = ctx.tdmrs;
+out_release:
+	tdx_mem_hotplug_release();
+	return ret;
+
+err_reset_pamts:
+	/* The module may have written PAMTs: flush, then clear them. */
+	wbinvd_on_all_cpus();
+	tdx_reset_pamts(&ctx.tdmrs);
+#ifdef VIRTLIFE_DEFECT_D23
+	goto err_free_tdmrs;
+#endif
+err_free_pamts:
+	tdx_free_pamts(&ctx.tdmrs);
+err_free_tdmrs:
+	tdx_free_tdmr_list(&ctx.tdmrs);
+err_free_memlist:
+	tdx_free_memlist(&ctx.memlist);
+	goto out_release;
+}
+
+static int __tdx_enable(void)
+{
+	ktime_t start = ktime_get();
+	int ret;
+
+	ret = init_tdx_module();
+	tdx_init_time_us = ktime_us_delta(ktime_get(), start);
+	if (ret) {
+		pr_err("module initialization failed (%d)\n", ret);
+		tdx_module_error = ret;
+		WRITE_ONCE(tdx_module_status, VIRTLIFE_TDX_ERROR);
+#ifdef VIRTLIFE_DEFECT_D24
+		return 0;
+#endif
+		return ret;
+	}
+
+	pr_info("module initialized in %llu ms\n", tdx_init_time_us / 1000);
+	WRITE_ONCE(tdx_module_status, VIRTLIFE_TDX_INITIALIZED);
+	return 0;
+}
+
+/*
+ * The caller holds the CPU hotplug read lock (cpus_read_lock(); the
+ * kernel's lockdep_assert_cpus_held() is not exported to modules) and has
+ * done virtualization enable and virtlife_tdx_cpu_enable() on every online
+ * CPU.
+ */
+int virtlife_tdx_enable(void)
+{
+	int ret;
+
+	if (!tdx_platform)
+		return -ENODEV;
+
+#ifndef VIRTLIFE_DEFECT_D20
+	mutex_lock(&tdx_module_lock);
+#endif
+	switch (tdx_module_status) {
+	case VIRTLIFE_TDX_UNINITIALIZED:
+		if (tdx_pm_transition) {
+			pr_warn("initialization refused: suspend or hibernation in progress\n");
+			ret = -EBUSY;
+			break;
+		}
+		ret = __tdx_enable();
+		break;
+	case VIRTLIFE_TDX_INITIALIZED:
+		ret = 0;
+		break;
+	default:
+#ifdef VIRTLIFE_DEFECT_D19
+		ret = __tdx_enable();
+		break;
+#endif
+		/* A failed initialization is final. */
+		ret = -EINVAL;
+		break;
+	}
+#ifndef VIRTLIFE_DEFECT_D20
+	mutex_unlock(&tdx_module_lock);
+#endif
+	return ret;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_enable);
+
+enum virtlife_tdx_status virtlife_tdx_status(void)
+{
+	return READ_ONCE(tdx_module_status);
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_status);
+
+int virtlife_tdx_error(void)
+{
+	return READ_ONCE(tdx_module_status) == VIRTLIFE_TDX_ERROR ?
+		READ_ONCE(tdx_module_error) : 0;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_error);
+
+/* ---- TD KeyIDs (T9) ------------------------------------------------------ */
+
+/* The first TDX KeyID is the global one; TDs get the others. */
+int virtlife_tdx_guest_keyid_alloc(void)
+{
+	int keyid;
+
+	if (READ_ONCE(tdx_module_status) != VIRTLIFE_TDX_INITIALIZED)
+		return -EINVAL;
+
+	keyid = ida_alloc_range(&tdx_guest_keyid_pool, tdx_global_keyid + 1,
+				tdx_keyid_first + tdx_nr_keyids - 1,
+				GFP_KERNEL);
+	if (keyid >= 0)
+		atomic_inc(&tdx_guest_keyids_in_use);
+	return keyid;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_guest_keyid_alloc);
+
+void virtlife_tdx_guest_keyid_free(unsigned int keyid)
+{
+	if (!tdx_platform || keyid <= tdx_global_keyid ||
+	    keyid >= tdx_keyid_first + tdx_nr_keyids) {
+		pr_err("guest KeyID %u freed: not a guest KeyID\n", keyid);
+		return;
+	}
+	ida_free(&tdx_guest_keyid_pool, keyid);
+	atomic_dec(&tdx_guest_keyids_in_use);
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_guest_keyid_free);
+
+bool virtlife_tdx_keyids_in_use(void)
+{
+	return atomic_read(&tdx_guest_keyids_in_use) > 0;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_keyids_in_use);
+
+/* ---- suspend (T10) ------------------------------------------------------ */
+
+/*
+ * The platform loses TDX state in S3 and hibernation: refuse both while
+ * the module is initialized, at PREPARE, before anything is frozen.  From
+ * PREPARE to POST no initialization may start either.
+ */
+static int tdx_pm_notifier(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	int ret = NOTIFY_OK;
+
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+	case PM_HIBERNATION_PREPARE:
+		mutex_lock(&tdx_module_lock);
+#ifndef VIRTLIFE_DEFECT_D26
+		if (tdx_module_status == VIRTLIFE_TDX_INITIALIZED) {
+			pr_warn("suspend refused: TDX module initialized\n");
+			ret = notifier_from_errno(-EBUSY);
+		}
+#endif
+		if (ret == NOTIFY_OK)
+			tdx_pm_transition = true;
+		mutex_unlock(&tdx_module_lock);
+		break;
+	case PM_POST_SUSPEND:
+	case PM_POST_HIBERNATION:
+		mutex_lock(&tdx_module_lock);
+		tdx_pm_transition = false;
+		mutex_unlock(&tdx_module_lock);
+		break;
+	}
+	return ret;
+}
+
+static struct notifier_block tdx_pm_nb = {
+	.notifier_call = tdx_pm_notifier,
+};
+
+/* ---- load and unload ("boot" and "power off" of the platform) ------------ */
+
+static void tdx_read_keyids(void)
+{
+	if (!simhw_tdx_keyids(&tdx_keyid_first, &tdx_nr_keyids)) {
+		pr_info("no TDX private KeyIDs: TDX not enabled by the BIOS\n");
+		return;
+	}
+	pr_info("BIOS enabled: private KeyID range [%u, %u)\n",
+		tdx_keyid_first, tdx_keyid_first + tdx_nr_keyids);
+	/* The module needs one KeyID itself; none left for TDs is useless. */
+	if (tdx_nr_keyids < 2) {
+		pr_err("initialization failed: too few private KeyIDs available\n");
+		return;
+	}
+	tdx_global_keyid = tdx_keyid_first;
+	tdx_platform = true;
+}
+
+static int __init virtlife_tdx_init(void)
+{
+	int ret;
+
+	tdx_read_keyids();
+
+	ret = register_memory_notifier(&tdx_memory_nb);
+	if (ret)
+		return ret;
+	ret = register_pm_notifier(&tdx_pm_nb);
+	if (ret) {
+		unregister_memory_notifier(&tdx_memory_nb);
+		return ret;
+	}
+	tdx_observe_init();
+	return 0;
+}
+
+/* Nothing uses TDX any more (virtlife.ko is gone): give the memory back. */
+static void __exit virtlife_tdx_exit(void)
+{
+	tdx_observe_exit();
+	unregister_pm_notifier(&tdx_pm_nb);
+	unregister_memory_notifier(&tdx_memory_nb);
+
+	if (tdx_tdmr_list.nr_tdmrs) {
+		wbinvd_on_all_cpus();
+		tdx_reset_pamts(&tdx_tdmr_list);
+		tdx_free_pamts(&tdx_tdmr_list);
+		tdx_free_tdmr_list(&tdx_tdmr_list);
+	}
+	tdx_free_memlist(&tdx_memlist);
+	ida_destroy(&tdx_guest_keyid_pool);
+}
+
+module_init(virtlife_tdx_init);
+module_exit(virtlife_tdx_exit);
+
+MODULE_DESCRIPTION("virtlife: TDX host core (once-per-boot TDX module initialization)");
+MODULE_LICENSE("GPL");
+#ifdef VIRTLIFE_DEFECT
+MODULE_INFO(defect, VIRTLIFE_DEFECT);
+#endif
