@@ -7,6 +7,12 @@
  * teardown before syscore suspend, which disables the boot CPU; resume
  * re-enables it; afterwards every online CPU is enabled iff usage > 0).
  *
+ * TDX (T10): while the TDX module is initialized, suspend to RAM, s2idle
+ * and hibernation are refused with -EBUSY before anything is frozen;
+ * before the initialization they are not. This program runs in a guest
+ * of its own: its first TDX initialization is the boot's first, checked
+ * completely (T2, T3, T5) without a cold boot in between.
+ *
  * In the suite's QEMU guest this program runs from tmpfs, statically
  * linked: a suspend that reaches the devices kills the guest's 9p root.
  */
@@ -15,7 +21,111 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "vl_test.h"
+#include "tdx_test.h"
+
+/*
+ * First in the file: the first TDX initialization of this guest's boot.
+ * Whatever loaded the modules before (nothing, in the suite's suspend
+ * guest), only virtlife.ko is reloaded here: the emulated module and the
+ * host core are the boot's own. If something already initialized TDX in
+ * this boot (the program run twice), a cold boot stands in for a fresh guest.
+ */
+FIXTURE(tdx_fresh) {
+	int unused;
+};
+
+FIXTURE_SETUP(tdx_fresh)
+{
+	struct tdx_leaves l;
+
+	ASSERT_EQ(0, vl_unload());
+	ASSERT_EQ(0, vl_load(""));
+	ASSERT_EQ(0, tdx_leaves(&l));
+	if (tdx_leaves_total(&l)) {
+		TH_LOG("TDX already used in this boot: a cold boot instead of a fresh guest");
+		TDX_BOOT("", "");
+	}
+}
+
+TDX_TEARDOWN(tdx_fresh)
+
+TEST_F(tdx_fresh, first_init_of_the_boot_T1_T2_T3_T5)
+{
+	ASSERT_ERRNO(0, tdx_enable());
+	EXPECT_CHECK(tdx_first_init_ok(WHY));
+	EXPECT_ERRNO(0, tdx_enable());
+	EXPECT_CHECK(tdx_first_init_ok(WHY));
+}
+
+/* T10: sleep refused while TDX is initialized, allowed before. */
+FIXTURE(tdx_suspend) {
+	uint64_t suspend_calls, usage;
+};
+
+FIXTURE_VARIANT(tdx_suspend) {
+	bool initialized;
+};
+
+FIXTURE_VARIANT_ADD(tdx_suspend, initialized) {
+	.initialized = true,
+};
+
+FIXTURE_VARIANT_ADD(tdx_suspend, uninitialized) {
+	.initialized = false,
+};
+
+FIXTURE_SETUP(tdx_suspend)
+{
+	TDX_BOOT("", "");
+	if (variant->initialized)
+		ASSERT_ERRNO(0, tdx_enable());
+	ASSERT_EQ(0, vl_counter("suspend_calls", &self->suspend_calls));
+	ASSERT_EQ(0, vl_usage(&self->usage));
+}
+
+TDX_TEARDOWN(tdx_suspend)
+
+/*
+ * One sleep attempt at pm_test=freezer (so that nothing reaches the
+ * devices even if the refusal is broken): -EBUSY when TDX is initialized,
+ * else 0; no syscore suspend ever (freezer level), TDX and usage as before.
+ */
+static void sleep_once(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(tdx_suspend) *self, bool initialized,
+		       const char *state)
+{
+	uint64_t calls, usage;
+	int ret;
+
+	if (!vl_exists("/sys/power/pm_test") || !vl_sleep_state_available(state))
+		SKIP(return, "needs /sys/power/pm_test and %s in /sys/power/state", state);
+	ret = vl_suspend(state, "freezer");
+	vl_write("/sys/power/pm_test", "none");
+	EXPECT_EQ(initialized ? -EBUSY : 0, ret)
+		TH_LOG("%s with TDX %sinitialized: %s", state,
+		       initialized ? "" : "un", tdx_errno_name(ret));
+	ASSERT_EQ(0, vl_counter("suspend_calls", &calls));
+	EXPECT_EQ(self->suspend_calls, calls);
+	ASSERT_EQ(0, vl_usage(&usage));
+	EXPECT_EQ(self->usage, usage);
+	EXPECT_TDX_STATE(initialized ? "initialized" : "uninitialized", 0);
+	ASSERT_STATE(vl_state_consistent);
+}
+
+TEST_F(tdx_suspend, mem_T10)
+{
+	sleep_once(_metadata, self, variant->initialized, "mem");
+}
+
+TEST_F(tdx_suspend, freeze_T10)
+{
+	sleep_once(_metadata, self, variant->initialized, "freeze");
+}
+
+TEST_F(tdx_suspend, disk_T10)
+{
+	sleep_once(_metadata, self, variant->initialized, "disk");
+}
 
 struct sleep_counts {
 	uint64_t suspend, resume;
@@ -264,5 +374,6 @@ int main(int argc, char **argv)
 	if (why)
 		ksft_exit_skip("%s\n", why);
 	skip_if_on_9p();
+	atexit(tdx_final_cleanup);
 	return test_harness_run(argc, argv);
 }

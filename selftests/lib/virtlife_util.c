@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,28 @@ int vl_unload_all(void)
 	return ret;
 }
 
+bool vl_tdx_core_loaded(void)
+{
+	return module_loaded("virtlife_tdx");
+}
+
+int vl_cold_boot(const char *simhw_params, const char *vl_params)
+{
+	int ret;
+
+	vl_vm_close_all();
+	ret = vl_unload_all();
+	if (ret)
+		return ret;
+	ret = load_module("virtlife_simhw", simhw_params);
+	if (ret)
+		return ret;
+	ret = load_module("virtlife_tdx", NULL);
+	if (ret || !vl_params)
+		return ret;
+	return load_module("virtlife", vl_params);
+}
+
 int vl_reset_platform(void)
 {
 	int ret = vl_unload();
@@ -589,20 +612,28 @@ int simhw_set_features(int cpu, const char *mask)
 /* VMs this process holds, so that teardown can drop every reference. */
 static int vl_vms[4096];
 static int vl_nr_vms;
+static pthread_mutex_t vl_vms_lock = PTHREAD_MUTEX_INITIALIZER; /* threads create VMs */
 
 int vl_vm_create(void)
+{
+	return vl_vm_create_type(0);
+}
+
+int vl_vm_create_type(unsigned long type)
 {
 	int fd, vm;
 
 	fd = open(VL_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	vm = ioctl(fd, VIRTLIFE_CREATE_VM, 0);
+	vm = ioctl(fd, VIRTLIFE_CREATE_VM, type);
 	if (vm < 0)
 		vm = -errno;
 	close(fd);
+	pthread_mutex_lock(&vl_vms_lock);
 	if (vm >= 0 && vl_nr_vms < (int)(sizeof(vl_vms) / sizeof(vl_vms[0])))
 		vl_vms[vl_nr_vms++] = vm;
+	pthread_mutex_unlock(&vl_vms_lock);
 	return vm;
 }
 
@@ -610,12 +641,14 @@ int vl_vm_close(int vm)
 {
 	int i;
 
+	pthread_mutex_lock(&vl_vms_lock);
 	for (i = 0; i < vl_nr_vms; i++) {
 		if (vl_vms[i] == vm) {
 			vl_vms[i] = vl_vms[--vl_nr_vms];
 			break;
 		}
 	}
+	pthread_mutex_unlock(&vl_vms_lock);
 	return close(vm) ? -errno : 0;
 }
 

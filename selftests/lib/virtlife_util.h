@@ -64,6 +64,14 @@ bool vl_loaded(void);
 bool vl_simhw_loaded(void);
 /* Back to a known platform: virtlife unloaded, all CPUs online, simhw loaded. */
 int vl_reset_platform(void);
+/*
+ * The simulated platform's "cold boot" (docs/tdx.md): VMs closed, all three
+ * modules unloaded, then simhw loaded with @simhw_params (NULL or "" for the
+ * defaults) and the TDX core after it: a fresh TDX module and host core.
+ * virtlife.ko is loaded too with @vl_params unless that is NULL.
+ */
+int vl_cold_boot(const char *simhw_params, const char *vl_params);
+bool vl_tdx_core_loaded(void);
 
 /* ---- the driver's view ---- */
 int vl_usage(uint64_t *usage);
@@ -96,6 +104,8 @@ int simhw_reset_features(void);
 
 /* ---- VMs ---- */
 int vl_vm_create(void);		/* fd, or -errno; remembered for teardown */
+/* The same with a VM type (VIRTLIFE_VM_TYPE_*, or any value to probe). */
+int vl_vm_create_type(unsigned long type);
 int vl_vm_close(int vm);
 void vl_vm_close_all(void);
 

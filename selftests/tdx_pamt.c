@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdx_pamt - the TDMRs and their PAMTs after initialization, as the host
+ * core reports them (debugfs tdmrs, pamt, memlist), checked against the
+ * formula, the NUMA topology of sysfs and the free memory of libnuma.
+ *
+ * Invariants: T5 (TDMRs 1 GiB aligned covering the memory list; each
+ * PAMT level ALIGN((size >> shift) * entry_size, 4 KiB) with the module's
+ * entry sizes; each TDMR's PAMT on the node that owns the TDMR, taken from
+ * that node's free memory).
+ * Variants: the default entry sizes (16 bytes), smaller ones, and a 4K
+ * level too large for the page allocator (8 MiB per GiB).
+ */
+#include "tdx_test.h"
+#include "tdx_mem.h"
+
+#define GiB	(1ULL << 30)
+
+FIXTURE(tdx_pamt) {
+	struct tdx_mem base;
+};
+
+FIXTURE_VARIANT(tdx_pamt) {
+	const char *simhw;
+	int entry[3];		/* 4K, 2M, 1G entry sizes the module reports */
+};
+
+FIXTURE_VARIANT_ADD(tdx_pamt, entry_default) {
+	.simhw = "", .entry = { 16, 16, 16 },
+};
+
+FIXTURE_VARIANT_ADD(tdx_pamt, entry_8) {
+	.simhw = "tdx_pamt_entry_4k=8 tdx_pamt_entry_2m=8 tdx_pamt_entry_1g=8",
+	.entry = { 8, 8, 8 },
+};
+
+FIXTURE_VARIANT_ADD(tdx_pamt, entry_4k_32) {
+	.simhw = "tdx_pamt_entry_4k=32 tdx_pamt_entry_2m=24",
+	.entry = { 32, 24, 16 },
+};
+
+FIXTURE_SETUP(tdx_pamt)
+{
+	TDX_BOOT(variant->simhw, "");
+}
+
+TDX_TEARDOWN(tdx_pamt)
+
+static uint64_t pamt_level_size(uint64_t tdmr_size, int level, int entry)
+{
+	uint64_t sz = (tdmr_size >> (12 + 9 * level)) * entry;
+
+	return (sz + 4095) & ~4095ULL;
+}
+
+/* Whether [start, end) lies inside the union of the (sorted) TDMRs. */
+static bool covered(const struct tdx_tdmr *t, int n, uint64_t start, uint64_t end)
+{
+	uint64_t pos = start;
+	int i;
+
+	for (i = 0; i < n && pos < end; i++)
+		if (t[i].base <= pos && pos < t[i].base + t[i].size)
+			pos = t[i].base + t[i].size;
+	return pos >= end;
+}
+
+/* The node of the first memory-list region that ends above @base. */
+static int owner_node(const struct tdx_range *r, int n, uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].end > base)
+			return r[i].nid;
+	return -1;
+}
+
+static const char *const level_name[3] = { "4K", "2M", "1G" };
+
+/* T5: geometry, formula, node placement, per-node totals, free memory. */
+TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
+{
+	struct tdx_tdmr t[64];
+	struct tdx_range r[256];
+	struct tdx_core_state st;
+	uint64_t pamt[TDX_MAX_NODES], sum[TDX_MAX_NODES] = { 0 }, total = 0;
+	uint64_t bs = tdx_block_size();
+	const char *skip = tdx_mem_unavailable();
+	int nt, nr, i, lvl, node;
+
+	if (skip)
+		SKIP(return, "%s", skip);
+	if (!bs)
+		SKIP(return, "no memory block size (CONFIG_MEMORY_HOTPLUG): PAMT nodes unknown");
+	ASSERT_EQ(0, tdx_mem_sample(&self->base));
+	ASSERT_ERRNO(0, tdx_enable());
+	nr = tdx_core_memlist(r, 256);
+	nt = tdx_core_tdmrs(t, 64);
+	ASSERT_LT(0, nr);
+	ASSERT_LT(0, nt);
+	ASSERT_EQ(0, tdx_core_state(&st));
+	EXPECT_EQ(nt, st.tdmrs);
+
+	for (i = 0; i < nt; i++) {
+		EXPECT_EQ(0, t[i].base % GiB) TH_LOG("tdmr %d base %#llx", i,
+						     (unsigned long long)t[i].base);
+		EXPECT_EQ(0, t[i].size % GiB) TH_LOG("tdmr %d size %#llx", i,
+						     (unsigned long long)t[i].size);
+		EXPECT_NE(0, t[i].size);
+		if (i)
+			EXPECT_LE(t[i - 1].base + t[i - 1].size, t[i].base)
+				TH_LOG("tdmrs %d and %d unsorted or overlapping", i - 1, i);
+		EXPECT_EQ(owner_node(r, nr, t[i].base), t[i].nid)
+			TH_LOG("tdmr %d at %#llx: nid %d", i,
+			       (unsigned long long)t[i].base, t[i].nid);
+		for (lvl = 0; lvl < 3; lvl++) {
+			uint64_t want = pamt_level_size(t[i].size, lvl, variant->entry[lvl]);
+			uint64_t pa, end = t[i].pamt_base[lvl] + t[i].pamt_size[lvl];
+
+			EXPECT_EQ(want, t[i].pamt_size[lvl])
+				TH_LOG("tdmr %d PAMT %s: %#llx bytes, formula %#llx (entry %d)",
+				       i, level_name[lvl],
+				       (unsigned long long)t[i].pamt_size[lvl],
+				       (unsigned long long)want, variant->entry[lvl]);
+			EXPECT_EQ(0, t[i].pamt_base[lvl] % 4096);
+			/* Every memory block the level touches is on the TDMR's node. */
+			for (pa = t[i].pamt_base[lvl]; pa < end;
+			     pa = (pa / bs + 1) * bs) {
+				node = tdx_pa_node(pa);
+				EXPECT_EQ(t[i].nid, node)
+					TH_LOG("tdmr %d PAMT %s at %#llx is on node %d, the TDMR's node is %d",
+					       i, level_name[lvl],
+					       (unsigned long long)pa, node, t[i].nid);
+			}
+			if (t[i].nid >= 0 && t[i].nid < TDX_MAX_NODES)
+				sum[t[i].nid] += t[i].pamt_size[lvl];
+			total += t[i].pamt_size[lvl];
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		EXPECT_TRUE(covered(t, nt, r[i].start, r[i].end))
+			TH_LOG("memory [%#llx, %#llx) not covered by the TDMRs",
+			       (unsigned long long)r[i].start,
+			       (unsigned long long)r[i].end);
+		EXPECT_LE(1ULL << 20, r[i].start) TH_LOG("memory below 1 MiB listed");
+	}
+
+	ASSERT_LT(0, tdx_core_pamt(pamt));
+	for (node = 0; node < TDX_MAX_NODES; node++) {
+		uint64_t core = pamt[node], tdmrs = sum[node];
+
+		EXPECT_EQ(tdmrs, core)
+			TH_LOG("node %d: core says %llu PAMT bytes, the TDMRs %llu",
+			       node, (unsigned long long)core,
+			       (unsigned long long)tdmrs);
+	}
+	EXPECT_EQ(total, st.pamt_bytes);
+	/* Taken from each node's free memory, about exactly. */
+	EXPECT_CHECK(tdx_mem_dropped_by(&self->base, sum, WHY));
+}
+
+TDX_HARNESS_MAIN(VL_BASE_NEEDS)
