@@ -15,18 +15,29 @@
 #                   failure)
 #   make install    INSTALL_PATH=DIR: a kselftest collection (virtlife/)
 #   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
+#   make tdx-sizes  TDX initialization in guests of 2, 4 and 8 GiB: TDMRs,
+#                   PAMT per node against the formula, init time, SEAMCALLs
+#                   (build/tdx-sizes/sizes.json; not part of make check)
+#
+# Modules: driver/virtlife_simhw.ko, driver/virtlife_tdx.ko,
+# driver/virtlife.ko (load in that order, unload in reverse).
 #
 # Variables: KDIR (kernel build dir for the modules), KSRC (kernel tree for
 # the harness headers and checkpatch; default: Debian's linux-source),
 # MACHINE (machine profile, default "default"), VM_TIMEOUT (seconds),
 # REBOOT_TRIALS=full (every enable source and offset of the forced-reboot
-# trials: 48 guests, ~13 min; the default is the quick set, 12 guests).
+# trials: 48 guests, ~13 min; the default is the quick set, 12 guests),
+# BIG_PROGRAMS="tdx_init ..." (the programs the 8-CPU "big" guest runs;
+# default: the tdx* programs but tdx_host; "none": no big guest),
+# BIG_WHEN=after|parallel (when the big guest starts; default after).
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
 KFILES := $(BUILD)/kernel-files
 MACHINE ?= default
 VM_TIMEOUT ?= 900
+# Load order; unload in reverse.
+VL_MODULES := virtlife_simhw.ko virtlife_tdx.ko virtlife.ko
 
 # The kernel the VM boots: the newest /boot/vmlinuz-* whose build dir is
 # installed. The modules are built for exactly that kernel. Both are
@@ -60,7 +71,9 @@ run_vm: deps
 	@echo "run_vm: kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite/"
 	@set -o pipefail; start=$$(date +%s); \
 	tools/run-suite --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
-		--timeout $(VM_TIMEOUT) $(if $(filter full,$(REBOOT_TRIALS)),,--quick) 2>&1 | \
+		--timeout $(VM_TIMEOUT) $(if $(filter full,$(REBOOT_TRIALS)),,--quick) \
+		$(if $(BIG_PROGRAMS),--big-programs "$(BIG_PROGRAMS)") \
+		$(if $(BIG_WHEN),--big-when $(BIG_WHEN)) 2>&1 | \
 		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
 
@@ -102,6 +115,9 @@ install: all
 gen_tar: all $(KFILES)/.origin
 	rm -rf $(BUILD)/kselftest && mkdir -p $(BUILD)/kselftest/kselftest
 	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest/virtlife
+	@for ko in $(VL_MODULES); do \
+		[ -f $(BUILD)/kselftest/virtlife/modules/$$ko ] || \
+		{ echo "gen_tar: the collection lacks modules/$$ko"; exit 1; }; done
 	cp $(KFILES)/tools/testing/selftests/run_kselftest.sh $(BUILD)/kselftest/
 	cp $(KFILES)/tools/testing/selftests/kselftest/runner.sh \
 	   $(KFILES)/tools/testing/selftests/kselftest/prefix.pl $(BUILD)/kselftest/kselftest/
@@ -120,9 +136,14 @@ check_install: gen_tar
 	@grep -qx 'ok 1 selftests: virtlife: knobs' $(BUILD)/ksft-check/out.log || \
 		{ echo "check_install: run_kselftest.sh did not pass virtlife:knobs"; exit 1; }
 
+# TDX initialization cost by memory size (2, 4, 8 GiB guests).
+tdx-sizes: deps
+	@$(MAKE) --no-print-directory driver KDIR=$(VM_KDIR)
+	tools/tdx-sizes --kernel /boot/vmlinuz-$(VM_KVER)
+
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar clean
+.PHONY: all driver selftests deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar tdx-sizes clean
