@@ -103,7 +103,7 @@ MODULE_PARM_DESC(tdx_tdmr_init_chunk_mb,
 #define SIMHW_TDX_MAX_RESERVED	1024
 #define SIMHW_TDX_MAX_ENTRY	4096
 #define SIMHW_TDX_KEYID_LIMIT	BIT(15)	/* KeyIDs are 15 bits */
-#define SIMHW_TDX_MAX_CHUNK_MB	BIT(20)
+#define SIMHW_TDX_MAX_CHUNK_MB	BIT(14)
 
 /* How long TDH.SYS.KEY.CONFIG takes: long enough to be caught at it. */
 #define SIMHW_TDX_KEY_CONFIG_US	300
@@ -1339,7 +1339,7 @@ static int simhw_tdx_check_params(void)
 	if (!tdx_tdmr_init_chunk_mb ||
 	    tdx_tdmr_init_chunk_mb > SIMHW_TDX_MAX_CHUNK_MB)
 		return simhw_tdx_bad("tdx_tdmr_init_chunk_mb",
-				     "must be 1-1048576");
+				     "must be 1-16384");
 	return 0;
 }
 
