@@ -189,30 +189,35 @@ int virtlife_tdx_request(void)
 
 	mutex_lock(&virtlife_tdx_lock);
 	r = virtlife_tdx_session_get();
+	mutex_unlock(&virtlife_tdx_lock);
 	if (r)
-		goto out;
+		return r;
 
 	/*
 	 * The host core's contract: the hotplug read lock held, so that the
-	 * set of CPUs that did the per-CPU init cannot change meanwhile.
+	 * set of CPUs that did the per-CPU init cannot change meanwhile.  Not
+	 * under virtlife_tdx_lock: concurrent requests reach the core
+	 * concurrently, and its state mutex alone makes one initialization
+	 * of them (T1).
 	 */
 	cpus_read_lock();
 	r = virtlife_tdx_enable();
 	cpus_read_unlock();
 	if (!r)
-		goto out;
+		return 0;
 
 	/*
 	 * The module failed to initialize, which is final for this boot; the
 	 * session has nothing left to serve.  A request after this one goes
-	 * through the core again, which must refuse it without a SEAMCALL.
+	 * through the core again, which must refuse it without a SEAMCALL
+	 * (so must a concurrent request whose session ends here).
 	 */
+	mutex_lock(&virtlife_tdx_lock);
 	virtlife_tdx_session_stop();
-	if (r == -ENODEV) {
+	if (r == -ENODEV && !virtlife_tdx_dead) {
 		virtlife_tdx_dead = r;
 		pr_err("TDX off: no TDX module (%d)\n", r);
 	}
-out:
 	mutex_unlock(&virtlife_tdx_lock);
 	return r;
 }
