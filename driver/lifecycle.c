@@ -66,11 +66,13 @@ bool virtlife_cpu_enabled(unsigned int cpu)
 /*
  * Enable virtualization on the current CPU unless its flag says it is on,
  * after checking that the CPU is compatible.  Called on the CPU itself: from
- * its hotplug thread or from syscore resume.  IRQs are off across the flag
- * test, the hardware operation and the flag update, so that the shutdown
- * IPI always finds the flag and the hardware in agreement.
+ * its hotplug thread, from syscore resume, or for the TDX per-CPU init
+ * (@second_user: finding the CPU on is then expected, not counted).  IRQs
+ * are off across the flag test, the hardware operation and the flag update,
+ * so that the shutdown IPI always finds the flag and the hardware in
+ * agreement.
  */
-static int virtlife_enable_this_cpu(void)
+static int __virtlife_enable_this_cpu(bool second_user)
 {
 	const struct virtlife_backend *ops = virtlife_backend_ops();
 	unsigned long flags;
@@ -80,12 +82,21 @@ static int virtlife_enable_this_cpu(void)
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 
+#ifndef VIRTLIFE_DEFECT_D09
+	/*
+	 * The flag test: with two users of the per-CPU enable (the lifecycle
+	 * and TDX), the second must not enable again; VMXON on a CPU already
+	 * in VMX operation fails.  D09 (L4) drops it.
+	 */
 	if (__this_cpu_read(virtlife_virt_enabled)) {
-		virtlife_count(VL_CNT_DOUBLE_ENABLES);
-		virtlife_cpu_count(cpu, VL_CPU_DOUBLE_ENABLES);
+		if (!second_user) {
+			virtlife_count(VL_CNT_DOUBLE_ENABLES);
+			virtlife_cpu_count(cpu, VL_CPU_DOUBLE_ENABLES);
+		}
 		r = 0;
 		goto out;
 	}
+#endif
 
 #ifdef VIRTLIFE_DEFECT_D06
 	/*
@@ -118,6 +129,22 @@ static int virtlife_enable_this_cpu(void)
 out:
 	local_irq_restore(flags);
 	return r;
+}
+
+static int virtlife_enable_this_cpu(void)
+{
+	return __virtlife_enable_this_cpu(false);
+}
+
+/*
+ * TDX's per-CPU init runs only in virtualization operation (T3), and asks
+ * for it itself, as the kernel's TDX code takes its own reference on a
+ * CPU's VMXON next to KVM's: after virtlife/cpu:online's startup, this
+ * finds the CPU on and does nothing.  On the CPU, preemption disabled.
+ */
+int virtlife_cpu_enable_for_tdx(void)
+{
+	return __virtlife_enable_this_cpu(true);
 }
 
 /* Disable virtualization on the current CPU unless its flag says it is off. */

@@ -61,7 +61,9 @@ static int virtlife_tdx_online_cpu(unsigned int cpu)
 		return 0;
 #endif
 	local_irq_save(flags);
-	r = virtlife_tdx_cpu_enable();
+	r = virtlife_cpu_enable_for_tdx();
+	if (!r)
+		r = virtlife_tdx_cpu_enable();
 	local_irq_restore(flags);
 	if (r)
 		pr_warn("CPU%u: TDX per-CPU initialization failed: %d\n", cpu, r);
@@ -130,8 +132,9 @@ static int virtlife_tdx_session_start(void)
 
 #ifdef VIRTLIFE_DEFECT_D27
 	/*
-	 * D27 (T3): the TDX state registered before virtualization's: its
-	 * startup then runs on a CPU whose virtualization is still off.
+	 * D27 (T3): the TDX state registered before virtualization's (when
+	 * the count was 0): its startup runs first on every CPU coming
+	 * online, and its teardown after virtualization is already off.
 	 */
 	r = virtlife_tdx_hotplug_add();
 	if (r) {

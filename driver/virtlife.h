@@ -229,6 +229,8 @@ void virtlife_disable_virtualization(void);
 int virtlife_set_backend(const struct virtlife_backend *backend);
 int virtlife_usage_count(void);
 bool virtlife_cpu_enabled(unsigned int cpu);
+/* On the CPU: make sure virtualization is on, for TDX's per-CPU init. */
+int virtlife_cpu_enable_for_tdx(void);
 
 /* ---- tdx.c -------------------------------------------------------------- */
 
