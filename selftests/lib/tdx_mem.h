@@ -25,7 +25,7 @@ struct tdx_mem {
 
 /* NULL when libnuma works here, else the reason to skip. */
 const char *tdx_mem_unavailable(void);
-/* Drop caches, then read every node's free bytes. */
+/* Drop caches, then read every node's free bytes (per-CPU lists included). */
 int tdx_mem_sample(struct tdx_mem *m);
 int tdx_nr_memory_nodes(void);
 
