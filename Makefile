@@ -29,7 +29,8 @@
 # trials: 48 guests, ~13 min; the default is the quick set, 12 guests),
 # BIG_PROGRAMS="tdx_init ..." (the programs the 8-CPU "big" guest runs;
 # default: the tdx* programs but tdx_host; "none": no big guest),
-# BIG_WHEN=after|parallel (when the big guest starts; default after).
+# BIG_WHEN=parallel|after (the big guest beside the others, the default, or
+# after the main guest).
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
