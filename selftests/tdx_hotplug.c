@@ -176,12 +176,13 @@ static int package_cpus(int *cpus, int max)
  */
 TEST_F(tdx_cpu, last_cpu_of_package_busy_with_td_T9)
 {
-	int cpus[CPU_SETSIZE], n, i, td, ret, last;
+	int cpus[CPU_SETSIZE], n, i, td, ret, last, pkg;
 
 	n = package_cpus(cpus, CPU_SETSIZE);
 	if (n <= 0)
 		SKIP(return, "no package whose CPUs can all go offline (and another package stays)");
 	last = cpus[n - 1];
+	pkg = tdx_cpu_package(last);
 	td = tdx_td_create();
 	ASSERT_LE(0, td) TH_LOG("TD: %s", tdx_errno_name(td));
 	ASSERT_LE(0, vl_vm_create());
@@ -192,7 +193,7 @@ TEST_F(tdx_cpu, last_cpu_of_package_busy_with_td_T9)
 	}
 	ret = vl_cpu_set_online(last, false);
 	EXPECT_EQ(-EBUSY, ret) TH_LOG("offline cpu%d, the last of package %d, with a TD: %s",
-				      last, tdx_cpu_package(last), tdx_errno_name(ret));
+				      last, pkg, tdx_errno_name(ret));
 	EXPECT_TRUE(vl_cpu_is_online(last));
 	ASSERT_STATE(vl_state_consistent);
 

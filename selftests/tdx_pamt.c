@@ -7,7 +7,8 @@
  * Invariants: T5 (TDMRs 1 GiB aligned covering the memory list; each
  * PAMT level ALIGN((size >> shift) * entry_size, 4 KiB) with the module's
  * entry sizes; each TDMR's PAMT on the node that owns the TDMR, taken from
- * that node's free memory).
+ * that node's free memory; the module accepted exactly that list and
+ * initialized all of it).
  * Variants: the default entry sizes (16 bytes), smaller ones, and a 4K
  * level too large for the page allocator (8 MiB per GiB).
  */
@@ -81,7 +82,7 @@ static const char *const level_name[3] = { "4K", "2M", "1G" };
 /* T5: geometry, formula, node placement, per-node totals, free memory. */
 TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 {
-	struct tdx_tdmr t[64];
+	struct tdx_tdmr t[64], emu[64];
 	struct tdx_range r[256];
 	struct tdx_core_state st;
 	uint64_t pamt[TDX_MAX_NODES], sum[TDX_MAX_NODES] = { 0 }, total = 0;
@@ -156,6 +157,20 @@ TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 			       (unsigned long long)tdmrs);
 	}
 	EXPECT_EQ(total, st.pamt_bytes);
+	/* What the module accepted is what the core reports, all initialized. */
+	ASSERT_EQ(nt, tdx_emu_tdmrs(emu, 64));
+	for (i = 0; i < nt; i++) {
+		EXPECT_EQ(t[i].base, emu[i].base);
+		EXPECT_EQ(t[i].size, emu[i].size);
+		EXPECT_EQ(t[i].reserved, emu[i].reserved);
+		EXPECT_LE(t[i].base + t[i].size, emu[i].next)
+			TH_LOG("tdmr %d: TDMR.INIT stopped at %#llx", i,
+			       (unsigned long long)emu[i].next);
+		for (lvl = 0; lvl < 3; lvl++) {
+			EXPECT_EQ(t[i].pamt_base[lvl], emu[i].pamt_base[lvl]);
+			EXPECT_EQ(t[i].pamt_size[lvl], emu[i].pamt_size[lvl]);
+		}
+	}
 	/* Taken from each node's free memory, about exactly. */
 	EXPECT_CHECK(tdx_mem_dropped_by(&self->base, sum, WHY));
 }

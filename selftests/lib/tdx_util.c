@@ -349,9 +349,14 @@ static bool tdmr_line(const char *line, void *ctx)
 	int i, idx;
 
 	if (!token_int(line, "tdmr", &idx) || !token_u64(line, "base", &t.base) ||
-	    !token_u64(line, "size", &t.size) || !token_int(line, "nid", &t.nid) ||
+	    !token_u64(line, "size", &t.size) ||
 	    !token_int(line, "reserved", &t.reserved))
 		return false;
+	/* The core names the node, the emulator the next address to initialize. */
+	if (!token_int(line, "nid", &t.nid))
+		t.nid = -1;
+	if (!token_u64(line, "next", &t.next))
+		t.next = 0;
 	for (i = 0; i < 3; i++)
 		if (!token_pair(line, lvl[i], &t.pamt_base[i], &t.pamt_size[i]))
 			return false;
@@ -364,6 +369,14 @@ int tdx_core_tdmrs(struct tdx_tdmr *t, int max)
 {
 	struct tdmrs_ctx c = { t, max, 0 };
 	int ret = each_line(TDX_CORE_DEBUGFS "/tdmrs", tdmr_line, &c);
+
+	return ret ? ret : c.n;
+}
+
+int tdx_emu_tdmrs(struct tdx_tdmr *t, int max)
+{
+	struct tdmrs_ctx c = { t, max, 0 };
+	int ret = each_line(TDX_EMU_DEBUGFS "/tdmrs", tdmr_line, &c);
 
 	return ret ? ret : c.n;
 }

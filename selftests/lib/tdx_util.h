@@ -93,10 +93,13 @@ int tdx_core_pamt(uint64_t bytes[TDX_MAX_NODES]);
 
 struct tdx_tdmr {
 	uint64_t base, size;
-	int nid, reserved;
+	int nid, reserved;			/* nid: core only (else -1) */
 	uint64_t pamt_base[3], pamt_size[3];	/* 4K, 2M, 1G */
+	uint64_t next;				/* emulator only: TDMR.INIT progress */
 };
 int tdx_core_tdmrs(struct tdx_tdmr *t, int max);
+/* The emulated module's copy of the TDMR list it accepted (empty before CONFIG). */
+int tdx_emu_tdmrs(struct tdx_tdmr *t, int max);
 
 struct tdx_range {
 	uint64_t start, end;	/* end exclusive */
