@@ -77,7 +77,7 @@
 
 /* ---- TDMR_INFO (TDH.SYS.CONFIG) ---------------------------------------- */
 
-#define TDMR_ALIGNMENT			(1ULL << 30)	/* 1 GiB */
+#define TDMR_ALIGNMENT			BIT_ULL(30)	/* 1 GiB */
 #define TDMR_INFO_ALIGNMENT		512
 #define TDMR_INFO_PA_ARRAY_ALIGNMENT	512
 #define TDX_PAMT_ALIGNMENT		4096
