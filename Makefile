@@ -31,12 +31,22 @@
 # default: the tdx* programs but tdx_host; "none": no big guest),
 # BIG_WHEN=parallel|after (the big guest beside the others, the default, or
 # after the main guest).
+#
+# TARGET=kvm (make run_vm TARGET=kvm, make run_tests TARGET=kvm): instead of
+# the virtlife driver, the lifecycle scenarios run against the running
+# kernel's KVM (kvm_amd), with the kernel's KVM selftests library built from
+# linux-source (or KSRC) into build/kvm-lib (tools/kvm-lib, selftests/kvm/).
+# TARGET=virtlife is the default; make check is not affected.
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
 KFILES := $(BUILD)/kernel-files
 MACHINE ?= default
 VM_TIMEOUT ?= 900
+TARGET ?= virtlife
+ifeq ($(filter virtlife kvm,$(TARGET)),)
+$(error TARGET is virtlife or kvm)
+endif
 # Load order; unload in reverse.
 VL_MODULES := virtlife_simhw.ko virtlife_tdx.ko virtlife.ko
 
@@ -57,15 +67,37 @@ driver:
 selftests:
 	$(MAKE) -C selftests KFILES=$(KFILES)
 
+# The kvm target's programs and the kernel's KVM selftests library.
+kvm:
+	$(MAKE) -C selftests/kvm KFILES=$(KFILES) KVMLIB=$(BUILD)/kvm-lib
+
 deps:
 	@tools/install-deps
 
+ifeq ($(TARGET),kvm)
+run_tests: kvm
+	@mkdir -p $(BUILD)
+	@selftests/kvm/run_tests.sh $$($(MAKE) -s -C selftests/kvm emit_tests | sed 's/^virtlife://') | \
+		tools/ktap-summary --log $(BUILD)/run_tests.log
+else
 run_tests: all
 	@mkdir -p $(BUILD)
 	@selftests/run_tests.sh | tools/ktap-summary --log $(BUILD)/run_tests.log
+endif
 
 # The main job. Deps first, then the build for the VM's kernel, then one
 # guest running the whole suite; the KTAP stream and the console are kept.
+ifeq ($(TARGET),kvm)
+run_vm: deps
+	@$(MAKE) --no-print-directory kvm
+	@mkdir -p $(BUILD)/run_vm
+	@echo "run_vm: TARGET=kvm, kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite/"
+	@set -o pipefail; start=$$(date +%s); \
+	tools/run-suite --target kvm --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
+		--timeout $(VM_TIMEOUT) 2>&1 | \
+		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
+	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
+else
 run_vm: deps
 	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
 	@mkdir -p $(BUILD)/run_vm
@@ -77,6 +109,7 @@ run_vm: deps
 		$(if $(BIG_WHEN),--big-when $(BIG_WHEN)) 2>&1 | \
 		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
+endif
 
 selfcheck: deps
 	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
@@ -145,6 +178,7 @@ tdx-sizes: deps
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C selftests/kvm clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar tdx-sizes clean
+.PHONY: all driver selftests kvm deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar tdx-sizes clean

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The enable/disable lifecycle of the running kernel's KVM (kvm_amd),
+ * driven with the kernel's KVM selftests library (VMs with one vCPU running
+ * a guest) and observed through EFER.SVME on every CPU (/dev/cpu/N/msr),
+ * the CPU-hotplug states file, kvm.ko's parameters and the kernel log.
+ *
+ * Every expectation comes from the version rule of kvmt_util.h for the
+ * running kernel (printed first, and in every failure): on 6.1, the state
+ * "kvm/cpu:starting" exists while kvm_amd is loaded, SVM is enabled on
+ * every online CPU by the first VM and disabled after the last (L1, L4, L7
+ * as the kernel of that version implements them); from 6.12, with
+ * enable_virt_at_load=Y, from load to unload (L10).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "kvmt_util.h"
+
+/*
+ * Every check goes through CHECK. Built with -DKVMT_INVERT (make
+ * KVMT_INVERT=1), each check expects the opposite and goes on, so one run
+ * shows every check failing.
+ */
+#ifndef KVMT_INVERT
+#define CHECK(call)							\
+	do {								\
+		char __why[KVMT_WHY_LEN] = "";				\
+		bool __ok = (call);					\
+		ASSERT_TRUE(__ok) TH_LOG("%s", __why);			\
+	} while (0)
+#define WHY __why, sizeof(__why)
+#else
+#define CHECK(call)							\
+	do {								\
+		char __why[KVMT_WHY_LEN] = "";				\
+		bool __ok = (call);					\
+		EXPECT_FALSE(__ok) TH_LOG("inverted: %s held", #call);	\
+	} while (0)
+#define WHY __why, sizeof(__why)
+#endif
+
+FIXTURE(kvm) {
+	int mark;
+	int cpu;	/* a hotpluggable CPU, or -1 */
+};
+
+FIXTURE_SETUP(kvm)
+{
+	int ret;
+
+	ASSERT_EQ(0, kvmt_online_all_cpus());
+	ret = kvmt_vendor_load();
+	ASSERT_EQ(0, ret) TH_LOG("modprobe kvm_amd: %s", strerror(-ret));
+	self->cpu = kvmt_hotpluggable_cpu();
+	self->mark = kvmt_log_mark();
+	TH_LOG("%s", kvmt_rules()->text);
+	/* No VM: SVM is on only where the rule enables at load. */
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+	CHECK(kvmt_states_follow_rule(false, WHY));
+}
+
+FIXTURE_TEARDOWN(kvm)
+{
+	char why[KVMT_WHY_LEN] = "";
+
+	EXPECT_EQ(0, kvmt_online_all_cpus());
+	EXPECT_EQ(0, kvmt_vendor_load());
+	EXPECT_TRUE(kvmt_log_clean_since(self->mark, why, sizeof(why)))
+		TH_LOG("%s", why);
+}
+
+/* The hotplug state and kvm.ko's parameters are those of the version rule. */
+TEST_F_TIMEOUT(kvm, rule_states_and_params, 120)
+{
+	CHECK(kvmt_states_follow_rule(false, WHY));
+	CHECK(kvmt_params_follow_rule(WHY));
+}
+
+/* A VM enables SVM on every online CPU, its vCPU runs on each, and its end
+ * disables SVM everywhere (usage 0 -> 1 -> 0). */
+TEST_F_TIMEOUT(kvm, vm_enables_every_cpu, 120)
+{
+	cpu_set_t online;
+	struct kvmt_vm *vm;
+	int cpu;
+
+	vm = kvmt_vm_create();
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(true), WHY));
+	CHECK(kvmt_states_follow_rule(true, WHY));
+	ASSERT_EQ(0, kvmt_online_cpus(&online));
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &online))
+			CHECK(kvmt_vm_run(vm, cpu, WHY));
+	kvmt_vm_free(vm);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+	CHECK(kvmt_states_follow_rule(false, WHY));
+}
+
+/* Only the last VM's end disables (kvm_usage_count). */
+TEST_F_TIMEOUT(kvm, second_vm_keeps_svm_on, 120)
+{
+	struct kvmt_vm *a, *b;
+
+	a = kvmt_vm_create();
+	b = kvmt_vm_create();
+	CHECK(kvmt_svme_all(true, WHY));
+	kvmt_vm_free(a);
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(kvmt_vm_run(b, -1, WHY));
+	kvmt_vm_free(b);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+}
+
+/* A CPU going offline and online while a VM exists comes back with SVM on
+ * (6.1: kvm_starting_cpu), and the vCPU runs on it before and after. */
+TEST_F_TIMEOUT(kvm, offline_online_with_vm, 120)
+{
+	struct kvmt_vm *vm;
+	int ret;
+
+	if (self->cpu < 0)
+		SKIP(return, "no hotpluggable CPU");
+	vm = kvmt_vm_create();
+	CHECK(kvmt_vm_run(vm, self->cpu, WHY));
+	ret = kvmt_cpu_set_online(self->cpu, false);
+	ASSERT_EQ(0, ret) TH_LOG("offline CPU%d: %s", self->cpu, strerror(-ret));
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(kvmt_vm_run(vm, -1, WHY));
+	ret = kvmt_cpu_set_online(self->cpu, true);
+	ASSERT_EQ(0, ret) TH_LOG("online CPU%d: %s", self->cpu, strerror(-ret));
+	CHECK(kvmt_svme_cpu(self->cpu, true, WHY));
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(kvmt_vm_run(vm, self->cpu, WHY));
+	kvmt_vm_free(vm);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+}
+
+/* A CPU onlined with no VM stays off (by the rule); the next VM enables it. */
+TEST_F_TIMEOUT(kvm, online_without_vm_then_vm, 120)
+{
+	struct kvmt_vm *vm;
+
+	if (self->cpu < 0)
+		SKIP(return, "no hotpluggable CPU");
+	ASSERT_EQ(0, kvmt_cpu_set_online(self->cpu, false));
+	ASSERT_EQ(0, kvmt_cpu_set_online(self->cpu, true));
+	CHECK(kvmt_svme_cpu(self->cpu, kvmt_expect_enabled(false), WHY));
+	vm = kvmt_vm_create();
+	CHECK(kvmt_svme_cpu(self->cpu, true, WHY));
+	CHECK(kvmt_vm_run(vm, self->cpu, WHY));
+	kvmt_vm_free(vm);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+}
+
+/* kvm_amd unload and reload with no VM: nothing left on any CPU, the state
+ * gone with the module and back with it, VMs work after every reload. */
+TEST_F_TIMEOUT(kvm, reload, 240)
+{
+	struct kvmt_vm *vm;
+	int i, ret;
+
+	for (i = 0; i < 5; i++) {
+		ret = kvmt_vendor_unload();
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: rmmod kvm_amd kvm: %s", i, strerror(-ret));
+		CHECK(kvmt_svme_all(false, WHY));
+		CHECK(kvmt_states_follow_rule(false, WHY));
+		ret = kvmt_vendor_load();
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: modprobe kvm_amd: %s", i, strerror(-ret));
+		CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+		CHECK(kvmt_states_follow_rule(false, WHY));
+		vm = kvmt_vm_create();
+		CHECK(kvmt_svme_all(true, WHY));
+		CHECK(kvmt_vm_run(vm, -1, WHY));
+		kvmt_vm_free(vm);
+		CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+	}
+}
+
+/* A VM pins kvm_amd: rmmod fails and nothing changes. */
+TEST_F_TIMEOUT(kvm, vm_pins_module, 120)
+{
+	struct kvmt_vm *vm;
+
+	vm = kvmt_vm_create();
+	CHECK(kvmt_unload_refused(WHY));
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(kvmt_vm_run(vm, -1, WHY));
+	kvmt_vm_free(vm);
+}
+
+int main(int argc, char **argv)
+{
+	const char *unmet = kvmt_unmet();
+
+	if (unmet)
+		ksft_exit_skip("%s\n", unmet);
+	return test_harness_run(argc, argv);
+}
