@@ -10,8 +10,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -21,6 +23,8 @@
 static const struct virtlife_backend * const virtlife_backends[] = {
 	&virtlife_sim_backend,
 	&virtlife_sim_alt_backend,
+	&virtlife_svm_backend,
+	&virtlife_vmx_backend,
 };
 
 /*
@@ -51,6 +55,36 @@ const struct virtlife_backend *virtlife_backend_find(const char *name)
 		if (sysfs_streq(name, virtlife_backends[i]->name))
 			return virtlife_backends[i];
 	return NULL;
+}
+
+struct virtlife_on_cpu_call {
+	bool (*fn)(void);
+	bool ret;
+};
+
+static void virtlife_on_cpu_ipi(void *data)
+{
+	struct virtlife_on_cpu_call *call = data;
+
+	call->ret = call->fn();
+}
+
+/*
+ * @fn's answer on @cpu: directly when this is @cpu, else by IPI, which needs
+ * IRQs on; false for an offline CPU (its teardown turned it off) and when
+ * IRQs are off.
+ */
+bool virtlife_on_cpu_bool(unsigned int cpu, bool (*fn)(void))
+{
+	struct virtlife_on_cpu_call call = { .fn = fn };
+
+	if (cpu == get_cpu())
+		call.ret = fn();
+	else if (!cpu_online(cpu) || irqs_disabled() ||
+		 smp_call_function_single(cpu, virtlife_on_cpu_ipi, &call, 1))
+		call.ret = false;
+	put_cpu();
+	return call.ret;
 }
 
 const struct virtlife_backend *virtlife_backend_ops(void)

@@ -6,6 +6,8 @@
  *   lifecycle.c    usage count, enable/disable order, hotplug, syscore
  *   backend.c      backend registration, per-CPU compatibility check
  *   backend_sim.c  the "sim" and "sim-alt" backends (virtlife_simhw.ko)
+ *   backend_svm.c  the "svm" backend (AMD-V: EFER.SVME, VM_HSAVE_PA)
+ *   backend_vmx.c  the "vmx" backend (Intel: CR4.VMXE, VMXON/VMXOFF)
  *   vm.c           /dev/virtlife and VM file descriptors
  *   tdx.c          TDX on demand (calls the host core, virtlife_tdx.ko)
  *   observe.c      counters, event log, fault knobs, sysfs, debugfs
@@ -204,6 +206,9 @@ struct virtlife_backend {
 extern u64 virtlife_mmu_masks;
 extern const struct virtlife_backend virtlife_sim_backend;
 extern const struct virtlife_backend virtlife_sim_alt_backend;
+/* Real hardware: AMD-V (backend_svm.c) and Intel VMX (backend_vmx.c). */
+extern const struct virtlife_backend virtlife_svm_backend;
+extern const struct virtlife_backend virtlife_vmx_backend;
 
 const struct virtlife_backend *virtlife_backend_find(const char *name);
 /* Both with the usage count at 0, under the lifecycle's usage mutex. */
@@ -214,6 +219,12 @@ const struct virtlife_backend *virtlife_backend_ops(void);
 /* The backend whose setup succeeded and is not torn down yet. */
 const struct virtlife_backend *virtlife_backend_current(void);
 int virtlife_check_cpu_compat(unsigned int cpu);
+/*
+ * Run @fn on @cpu (directly when called there, else by IPI: IRQs must be
+ * on) and return its answer; false for an offline CPU.  For the real
+ * backends' cpu_hw_enabled(), whose state only the CPU itself can read.
+ */
+bool virtlife_on_cpu_bool(unsigned int cpu, bool (*fn)(void));
 
 /* ---- lifecycle.c ------------------------------------------------------ */
 

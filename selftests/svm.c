@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svm - the "svm" backend on real (or QEMU-emulated) AMD-V hardware.
+ *
+ * After every lifecycle step (load with enable_at_load 0 and 1, VM
+ * creation and close, CPU offline/online, run-time backend switches
+ * sim <-> svm, unload) each online CPU's EFER.SVME, read through
+ * /dev/cpu/N/msr, must agree with the driver's view (enabled_cpus, usage
+ * count, hotplug state): set on every online CPU iff usage > 0.  Another
+ * hypervisor owning SVM (kvm_amd with a VM) makes virtlife refuse with
+ * EBUSY and a message, and the reverse.
+ *
+ * Invariants: L1, L4, L5, L7, L10, L12, L13 with the CPU as the witness.
+ */
+#include <unistd.h>
+
+#include "vl_test.h"
+#include "hwvirt.h"
+#include "msr_util.h"
+
+#define SVM_REFUSAL_MSG	"EFER.SVME is already set"
+
+static uint64_t usage_now(void)
+{
+	uint64_t usage = ~0ULL;
+
+	vl_usage(&usage);
+	return usage;
+}
+
+/* Teardown: nothing left, and no CPU with EFER.SVME set. */
+#define SVM_TEARDOWN(fixture)						\
+	FIXTURE_TEARDOWN(fixture)					\
+	{								\
+		char why[VL_WHY_LEN];					\
+		bool clean = vl_teardown(why, sizeof(why));		\
+									\
+		if (!clean)						\
+			TH_LOG("teardown: %s", why);			\
+		EXPECT_TRUE(clean);					\
+		clean = hv_svme_all_clear(why, sizeof(why));		\
+		if (!clean)						\
+			TH_LOG("after unload: %s", why);		\
+		EXPECT_TRUE(clean);					\
+	}
+
+FIXTURE(svm) {
+	uint64_t base;		/* the driver's own reference (enable_at_load) */
+};
+
+FIXTURE_VARIANT(svm) {
+	const char *params;
+	uint64_t base;
+};
+
+FIXTURE_VARIANT_ADD(svm, at_load) {
+	.params = "backend=svm enable_at_load=1",
+	.base = 1,
+};
+
+FIXTURE_VARIANT_ADD(svm, on_demand) {
+	.params = "backend=svm enable_at_load=0",
+	.base = 0,
+};
+
+FIXTURE_SETUP(svm)
+{
+	char why[VL_WHY_LEN] = "";
+	int ret = vl_reset_platform();
+
+	ASSERT_EQ(0, ret) TH_LOG("reset: %s", strerror(-ret));
+	ASSERT_TRUE(hv_svme_all_clear(why, sizeof(why)))
+		TH_LOG("before loading virtlife: %s (another hypervisor?)", why);
+	ret = vl_load(variant->params);
+	ASSERT_EQ(0, ret) TH_LOG("insmod virtlife %s: %s", variant->params,
+				 strerror(-ret));
+	self->base = variant->base;
+}
+
+SVM_TEARDOWN(svm)
+
+/* Load: SVME on every online CPU with enable_at_load=1, none with 0. */
+TEST_F(svm, load)
+{
+	ASSERT_STREQ("svm", hv_backend());
+	ASSERT_EQ(self->base, usage_now());
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+/* VM create/close: 0->1 sets SVME everywhere, 1->0 clears it. */
+TEST_F(svm, vm_create_close)
+{
+	int vm[2], i;
+
+	ASSERT_STATE(hv_svm_state_consistent);
+	for (i = 0; i < 2; i++) {
+		vm[i] = vl_vm_create();
+		ASSERT_LE(0, vm[i]) TH_LOG("VM %d: %s", i, strerror(-vm[i]));
+		ASSERT_EQ(self->base + i + 1, usage_now());
+		ASSERT_STATE(hv_svm_state_consistent);
+	}
+	for (i = 1; i >= 0; i--) {
+		ASSERT_EQ(0, vl_vm_close(vm[i]));
+		ASSERT_EQ(self->base + i, usage_now());
+		ASSERT_STATE(hv_svm_state_consistent);
+	}
+}
+
+/* Offline/online one by one and all at once, at the base usage and with a VM. */
+TEST_F(svm, hotplug)
+{
+	int cpus[CPU_SETSIZE], n, i, pass, vm = -1;
+
+	n = vl_hotpluggable_cpus(cpus, CPU_SETSIZE);
+	if (!n)
+		SKIP(return, "needs at least one hotpluggable CPU");
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(0, vl_cpu_set_online(cpus[i], false))
+				TH_LOG("offline cpu%d", cpus[i]);
+			ASSERT_STATE(hv_svm_state_consistent);
+			ASSERT_EQ(0, vl_cpu_set_online(cpus[i], true))
+				TH_LOG("online cpu%d", cpus[i]);
+			ASSERT_STATE(hv_svm_state_consistent);
+		}
+		for (i = 0; i < n; i++)
+			ASSERT_EQ(0, vl_cpu_set_online(cpus[i], false));
+		ASSERT_STATE(hv_svm_state_consistent);
+		/* A VM created with CPUs offline: they are enabled on online. */
+		if (!pass) {
+			vm = vl_vm_create();
+			ASSERT_LE(0, vm) TH_LOG("VM: %s", strerror(-vm));
+			ASSERT_STATE(hv_svm_state_consistent);
+		}
+		ASSERT_EQ(0, vl_online_all_cpus());
+		ASSERT_STATE(hv_svm_state_consistent);
+	}
+	ASSERT_EQ(0, vl_vm_close(vm));
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+/* Unload clears SVME everywhere; a reload sets it up again. */
+TEST_F(svm, unload_reload)
+{
+	char why[VL_WHY_LEN] = "";
+	int ret;
+
+	ASSERT_STATE(hv_svm_state_consistent);
+	ASSERT_EQ(0, vl_unload());
+	ASSERT_TRUE(vl_fully_unloaded(why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_TRUE(hv_svme_all_clear(why, sizeof(why))) TH_LOG("%s", why);
+	ret = vl_load(variant->params);
+	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
+	ASSERT_STATE(hv_svm_state_consistent);
+	ASSERT_EQ(0, vl_unload());
+	ASSERT_TRUE(hv_svme_all_clear(why, sizeof(why))) TH_LOG("%s", why);
+}
+
+/* Run-time switches sim <-> svm at usage 0 (L12): only svm touches SVME. */
+FIXTURE(svm_switch) {
+	int unused;
+};
+
+FIXTURE_SETUP(svm_switch)
+{
+	VL_SETUP("enable_at_load=0");
+}
+
+SVM_TEARDOWN(svm_switch)
+
+static int switch_backend(const char *name)
+{
+	return vl_write(VL_SYSFS "/backend", name);
+}
+
+/* With the sim backend: the witness follows usage, SVME stays clear. */
+static bool sim_consistent(char *why, size_t len)
+{
+	if (strcmp(hv_backend(), "sim"))
+		return snprintf(why, len, "backend is '%s', not sim",
+				hv_backend()), false;
+	return vl_state_consistent(why, len) && hv_svme_all_clear(why, len);
+}
+
+TEST_F(svm_switch, sim_svm_sim)
+{
+	int round, vm, ret;
+
+	ASSERT_STATE(sim_consistent);
+	for (round = 0; round < 2; round++) {
+		ret = switch_backend("svm");
+		ASSERT_EQ(0, ret) TH_LOG("switch to svm: %s", strerror(-ret));
+		ASSERT_STATE(hv_svm_state_consistent);
+		vm = vl_vm_create();
+		ASSERT_LE(0, vm) TH_LOG("VM under svm: %s", strerror(-vm));
+		ASSERT_STATE(hv_svm_state_consistent);
+		/* No switch while in use: SVME stays as it is. */
+		EXPECT_EQ(-EBUSY, switch_backend("sim"));
+		ASSERT_STATE(hv_svm_state_consistent);
+		ASSERT_EQ(0, vl_vm_close(vm));
+		ASSERT_STATE(hv_svm_state_consistent);
+
+		ret = switch_backend("sim");
+		ASSERT_EQ(0, ret) TH_LOG("switch to sim: %s", strerror(-ret));
+		ASSERT_STATE(sim_consistent);
+		vm = vl_vm_create();
+		ASSERT_LE(0, vm) TH_LOG("VM under sim: %s", strerror(-vm));
+		ASSERT_STATE(sim_consistent);
+		ASSERT_EQ(0, vl_vm_close(vm));
+		ASSERT_STATE(sim_consistent);
+	}
+	/* svm again, then unload from svm at usage 0. */
+	ASSERT_EQ(0, switch_backend("svm"));
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+/*
+ * Another hypervisor: kvm_amd.  In 6.1 it sets EFER.SVME only while a VM
+ * exists, so a KVM VM (KVM_CREATE_VM) provokes the conflict.
+ */
+FIXTURE(svm_kvm) {
+	int kvm, kvm_vm;
+	struct hv_kmsg log;
+};
+
+FIXTURE_SETUP(svm_kvm)
+{
+	char why[VL_WHY_LEN] = "";
+	int ret;
+
+	self->kvm = self->kvm_vm = -1;
+	self->log.fd = -1;
+	ret = vl_reset_platform();
+	ASSERT_EQ(0, ret) TH_LOG("reset: %s", strerror(-ret));
+	ASSERT_TRUE(hv_svme_all_clear(why, sizeof(why))) TH_LOG("%s", why);
+	if (hv_modprobe("kvm_amd") || !vl_exists("/dev/kvm"))
+		SKIP(return, "kvm_amd cannot be loaded here (modprobe kvm_amd failed or no /dev/kvm)");
+}
+
+FIXTURE_TEARDOWN(svm_kvm)
+{
+	char why[VL_WHY_LEN];
+	bool clean;
+
+	hv_kmsg_close(&self->log);
+	if (self->kvm_vm >= 0)
+		close(self->kvm_vm);
+	if (self->kvm >= 0)
+		close(self->kvm);
+	clean = vl_teardown(why, sizeof(why));
+	if (!clean)
+		TH_LOG("teardown: %s", why);
+	EXPECT_TRUE(clean);
+	hv_rmmod_kvm("kvm_amd");
+	clean = hv_svme_all_clear(why, sizeof(why));
+	if (!clean)
+		TH_LOG("after unload: %s", why);
+	EXPECT_TRUE(clean);
+}
+
+/* A KVM VM; SKIP when KVM cannot make one, fail if SVME is not then set. */
+#define KVM_VM_OR_SKIP()						\
+	do {								\
+		char __a[256] = "", __b[256] = "";			\
+		cpu_set_t __on;						\
+									\
+		self->kvm_vm = hv_kvm_create_vm(&self->kvm);		\
+		if (self->kvm_vm < 0)					\
+			SKIP(return, "KVM_CREATE_VM failed: %s",	\
+			     strerror(-self->kvm_vm));			\
+		ASSERT_EQ(0, vl_online_cpus(&__on));			\
+		vl_format_cpus(&__on, __b, sizeof(__b));		\
+		ASSERT_EQ(0, hv_svme_cpulist(__a, sizeof(__a)));	\
+		ASSERT_STREQ(__b, __a)					\
+			TH_LOG("kvm_amd with a VM: EFER.SVME on %s, online %s", \
+			       __a, __b);				\
+	} while (0)
+
+static void close_kvm_vm(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(svm_kvm) *self)
+{
+	char why[VL_WHY_LEN] = "";
+	int i;
+
+	close(self->kvm_vm);
+	close(self->kvm);
+	self->kvm_vm = self->kvm = -1;
+	/* The VM's destruction (and KVM's 1->0) may lag the close a little. */
+	for (i = 0; i < 100 && !hv_svme_all_clear(why, sizeof(why)); i++)
+		usleep(20000);
+	ASSERT_TRUE(hv_svme_all_clear(why, sizeof(why)))
+		TH_LOG("KVM VM closed: %s", why);
+}
+
+/* Loading backend=svm while kvm_amd owns SVM: EBUSY, a message, no change. */
+TEST_F(svm_kvm, load_refused)
+{
+	static const char *const params[] = {
+		"backend=svm enable_at_load=0", "backend=svm enable_at_load=1",
+	};
+	char a[256] = "";
+	unsigned int i;
+	int ret;
+
+	KVM_VM_OR_SKIP();
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, hv_kmsg_open(&self->log));
+		ret = vl_load(params[i]);
+		EXPECT_EQ(-EBUSY, ret) TH_LOG("insmod virtlife %s: %s",
+					      params[i], strerror(-ret));
+		EXPECT_TRUE(hv_kmsg_has(&self->log, SVM_REFUSAL_MSG))
+			TH_LOG("no '%s' message in the kernel log", SVM_REFUSAL_MSG);
+		hv_kmsg_close(&self->log);
+		EXPECT_FALSE(vl_loaded());
+		if (vl_loaded())
+			vl_unload();
+		/* KVM's SVME untouched. */
+		ASSERT_EQ(0, hv_svme_cpulist(a, sizeof(a)));
+		EXPECT_STRNE("(none)", a);
+	}
+	close_kvm_vm(_metadata, self);
+	ret = vl_load("backend=svm enable_at_load=1");
+	ASSERT_EQ(0, ret) TH_LOG("after KVM's VM is gone: %s", strerror(-ret));
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+/* virtlife loaded with nothing enabled, then KVM takes SVM: VM creation fails. */
+TEST_F(svm_kvm, vm_create_refused)
+{
+	int ret, vm;
+
+	ret = vl_load("backend=svm enable_at_load=0");
+	ASSERT_EQ(0, ret) TH_LOG("insmod: %s", strerror(-ret));
+	ASSERT_STATE(hv_svm_state_consistent);
+	KVM_VM_OR_SKIP();
+	ASSERT_EQ(0, hv_kmsg_open(&self->log));
+	vm = vl_vm_create();
+	EXPECT_EQ(-EBUSY, vm) TH_LOG("VIRTLIFE_CREATE_VM: %s",
+				     vm < 0 ? strerror(-vm) : "succeeded");
+	EXPECT_TRUE(hv_kmsg_has(&self->log, SVM_REFUSAL_MSG))
+		TH_LOG("no '%s' message in the kernel log", SVM_REFUSAL_MSG);
+	if (vm >= 0)
+		vl_vm_close(vm);
+	EXPECT_EQ(0, usage_now());
+	EXPECT_FALSE(vl_hotplug_state_present());
+	close_kvm_vm(_metadata, self);
+	ASSERT_STATE(hv_svm_state_consistent);
+	vm = vl_vm_create();
+	ASSERT_LE(0, vm) TH_LOG("VM after KVM's is gone: %s", strerror(-vm));
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+/* The reverse: virtlife owns SVM; KVM cannot take it, nor clear our SVME. */
+TEST_F(svm_kvm, kvm_refused)
+{
+	int ret;
+
+	ret = vl_load("backend=svm enable_at_load=1");
+	ASSERT_EQ(0, ret) TH_LOG("insmod: %s", strerror(-ret));
+	ASSERT_STATE(hv_svm_state_consistent);
+	self->kvm_vm = hv_kvm_create_vm(&self->kvm);
+	EXPECT_GT(0, self->kvm_vm) TH_LOG("KVM created a VM on CPUs that virtlife owns");
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+int main(int argc, char **argv)
+{
+	const char *unmet = vl_config_error();
+
+	if (unmet)
+		ksft_exit_fail_msg("%s\n", unmet);
+	unmet = vl_unmet(VL_BASE_NEEDS);
+	if (!unmet)
+		unmet = hv_svm_unmet();
+	if (unmet)
+		ksft_exit_skip("%s\n", unmet);
+	return test_harness_run(argc, argv);
+}
