@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "tdx_test.h"
+#include "hwvirt.h"
+#include "msr_util.h"
 
 /*
  * First in the file: the first TDX initialization of this guest's boot.
@@ -329,6 +331,116 @@ TEST_F_TIMEOUT(suspend, cycles_with_vms, 300)
 }
 
 /*
+ * The svm backend (real AMD-V, QEMU's with -cpu ...,+svm): the same cycles,
+ * and the CPU's EFER.SVME (/dev/cpu/N/msr) after resume must agree with the
+ * driver's view: a real S3 loses EFER, so resume must set SVME again on the
+ * boot CPU (syscore resume) and on the others (hotplug online).
+ */
+FIXTURE(suspend_svm) {
+	uint64_t suspend, resume, seq;
+	int others;
+	const char *skip;
+};
+
+FIXTURE_VARIANT(suspend_svm) {
+	bool hold_vm;
+};
+
+FIXTURE_VARIANT_ADD(suspend_svm, usage0) {
+	.hold_vm = false,
+};
+
+FIXTURE_VARIANT_ADD(suspend_svm, usage1) {
+	.hold_vm = true,
+};
+
+FIXTURE_SETUP(suspend_svm)
+{
+	cpu_set_t online;
+
+	/* The harness runs the test after a SKIP here: the test skips. */
+	self->skip = hv_svm_unmet();
+	if (self->skip)
+		return;
+	VL_SETUP("backend=svm enable_at_load=0");
+	if (variant->hold_vm)
+		ASSERT_LE(0, vl_vm_create());
+	ASSERT_EQ(0, vl_online_cpus(&online));
+	self->others = CPU_COUNT(&online) - 1;
+	ASSERT_EQ(0, vl_counter("suspend_calls", &self->suspend));
+	ASSERT_EQ(0, vl_counter("resume_calls", &self->resume));
+	self->seq = vl_last_seq();
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+FIXTURE_TEARDOWN(suspend_svm)
+{
+	char why[VL_WHY_LEN];
+	bool clean = vl_teardown(why, sizeof(why));
+
+	if (!clean)
+		TH_LOG("teardown: %s", why);
+	EXPECT_TRUE(clean);
+	if (self->skip)
+		return;
+	clean = hv_svme_all_clear(why, sizeof(why));
+	if (!clean)
+		TH_LOG("after unload: %s", why);
+	EXPECT_TRUE(clean);
+}
+
+static void check_svm_cycle(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(suspend_svm) *self, bool enabled)
+{
+	char why[VL_WHY_LEN] = "";
+	uint64_t suspend = 0, resume = 0;
+
+	vl_counter("suspend_calls", &suspend);
+	vl_counter("resume_calls", &resume);
+	EXPECT_EQ(enabled, suspend - self->suspend);
+	EXPECT_EQ(enabled, resume - self->resume);
+	if (enabled)
+		EXPECT_TRUE(l9_order(self->seq, self->others, why, sizeof(why)))
+			TH_LOG("%s", why);
+	ASSERT_STATE(hv_svm_state_consistent);
+}
+
+TEST_F(suspend_svm, pm_test_core)
+{
+	int ret;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	if (!vl_exists("/sys/power/pm_test") || !vl_sleep_state_available("mem"))
+		SKIP(return, "needs /sys/power/pm_test (CONFIG_PM_DEBUG) and mem in /sys/power/state");
+	ret = vl_suspend("mem", "core");
+	ASSERT_EQ(0, ret) TH_LOG("pm_test=core suspend: %s", strerror(-ret));
+	check_svm_cycle(_metadata, self, variant->hold_vm);
+}
+
+/* A real S3, woken by the RTC after 3 s: EFER is lost and must come back. */
+TEST_F_TIMEOUT(suspend_svm, real_s3, 90)
+{
+	char mem_sleep[128] = "";
+	int ret;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	if (getenv("VIRTLIFE_NO_REAL_SUSPEND"))
+		SKIP(return, "VIRTLIFE_NO_REAL_SUSPEND is set");
+	if (!vl_exists("/sys/class/rtc/rtc0/wakealarm"))
+		SKIP(return, "no RTC wake alarm (/sys/class/rtc/rtc0/wakealarm)");
+	vl_read("/sys/power/mem_sleep", mem_sleep, sizeof(mem_sleep));
+	if (!strstr(mem_sleep, "deep"))
+		SKIP(return, "no S3: /sys/power/mem_sleep is '%.60s'", mem_sleep);
+	ASSERT_EQ(0, vl_write("/sys/power/mem_sleep", "deep"));
+	ASSERT_EQ(0, vl_rtc_wake_in(3));
+	ret = vl_suspend("mem", "none");
+	ASSERT_EQ(0, ret) TH_LOG("S3: %s", strerror(-ret));
+	check_svm_cycle(_metadata, self, variant->hold_vm);
+}
+
+/*
  * Running from a 9p filesystem, a suspend would leave this program's own
  * pages unreachable: the 9p transport does not survive it (no PM support
  * in 9pnet_virtio). tools/run-suite copies the program to tmpfs first.
@@ -374,6 +486,12 @@ int main(int argc, char **argv)
 	if (why)
 		ksft_exit_skip("%s\n", why);
 	skip_if_on_9p();
+	/*
+	 * The svm cases read EFER through the msr driver: load it now, from
+	 * the root filesystem that a suspend may take away.
+	 */
+	if (hv_cpu_flag("svm"))
+		msr_driver_ready();
 	atexit(tdx_final_cleanup);
 	return test_harness_run(argc, argv);
 }

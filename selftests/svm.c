@@ -221,7 +221,18 @@ TEST_F(svm_switch, sim_svm_sim)
 FIXTURE(svm_kvm) {
 	int kvm, kvm_vm;
 	struct hv_kmsg log;
+	const char *skip;	/* why this machine cannot run the case */
 };
+
+/*
+ * The harness runs the test after a SKIP in the setup: the setup leaves
+ * the reason here, the test skips with it.
+ */
+#define SKIP_IF_SET(reason)						\
+	do {								\
+		if (reason)						\
+			SKIP(return, "%s", reason);			\
+	} while (0)
 
 FIXTURE_SETUP(svm_kvm)
 {
@@ -234,7 +245,7 @@ FIXTURE_SETUP(svm_kvm)
 	ASSERT_EQ(0, ret) TH_LOG("reset: %s", strerror(-ret));
 	ASSERT_TRUE(hv_svme_all_clear(why, sizeof(why))) TH_LOG("%s", why);
 	if (hv_modprobe("kvm_amd") || !vl_exists("/dev/kvm"))
-		SKIP(return, "kvm_amd cannot be loaded here (modprobe kvm_amd failed or no /dev/kvm)");
+		self->skip = "kvm_amd cannot be loaded here (modprobe kvm_amd failed or no /dev/kvm)";
 }
 
 FIXTURE_TEARDOWN(svm_kvm)
@@ -302,6 +313,7 @@ TEST_F(svm_kvm, load_refused)
 	unsigned int i;
 	int ret;
 
+	SKIP_IF_SET(self->skip);
 	KVM_VM_OR_SKIP();
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, hv_kmsg_open(&self->log));
@@ -329,6 +341,7 @@ TEST_F(svm_kvm, vm_create_refused)
 {
 	int ret, vm;
 
+	SKIP_IF_SET(self->skip);
 	ret = vl_load("backend=svm enable_at_load=0");
 	ASSERT_EQ(0, ret) TH_LOG("insmod: %s", strerror(-ret));
 	ASSERT_STATE(hv_svm_state_consistent);
@@ -355,6 +368,7 @@ TEST_F(svm_kvm, kvm_refused)
 {
 	int ret;
 
+	SKIP_IF_SET(self->skip);
 	ret = vl_load("backend=svm enable_at_load=1");
 	ASSERT_EQ(0, ret) TH_LOG("insmod: %s", strerror(-ret));
 	ASSERT_STATE(hv_svm_state_consistent);

@@ -21,6 +21,16 @@
 #define VMX_REFUSAL_MSG	"CR4.VMXE is already set"
 #define VMX_ABSENT_MSG	"backend vmx: no VMX on this CPU"
 
+/*
+ * The harness runs the test after a SKIP in the setup: setups leave the
+ * reason in self->skip, the tests skip with it.
+ */
+#define SKIP_IF_SET(reason)						\
+	do {								\
+		if (reason)						\
+			SKIP(return, "%s", reason);			\
+	} while (0)
+
 static uint64_t usage_now(void)
 {
 	uint64_t usage = ~0ULL;
@@ -32,6 +42,7 @@ static uint64_t usage_now(void)
 /* Where there is no VMX: the backend refuses, and says why. */
 FIXTURE(vmx_absent) {
 	struct hv_kmsg log;
+	const char *skip;
 };
 
 FIXTURE_SETUP(vmx_absent)
@@ -39,8 +50,10 @@ FIXTURE_SETUP(vmx_absent)
 	int ret;
 
 	self->log.fd = -1;
-	if (hv_cpu_flag("vmx"))
-		SKIP(return, "this CPU has VMX: the vmx fixture checks it");
+	if (hv_cpu_flag("vmx")) {
+		self->skip = "this CPU has VMX: the vmx fixtures check it";
+		return;
+	}
 	ret = vl_reset_platform();
 	ASSERT_EQ(0, ret) TH_LOG("reset: %s", strerror(-ret));
 	ASSERT_EQ(0, hv_kmsg_open(&self->log));
@@ -61,7 +74,10 @@ FIXTURE_TEARDOWN(vmx_absent)
 TEST_F(vmx_absent, load_refused)
 {
 	char why[VL_WHY_LEN] = "";
-	int ret = vl_load("backend=vmx enable_at_load=0");
+	int ret;
+
+	SKIP_IF_SET(self->skip);
+	ret = vl_load("backend=vmx enable_at_load=0");
 
 	EXPECT_EQ(-EOPNOTSUPP, ret) TH_LOG("insmod virtlife backend=vmx: %s",
 					   ret ? strerror(-ret) : "loaded");
@@ -77,6 +93,7 @@ TEST_F(vmx_absent, switch_refused)
 {
 	int ret, vm;
 
+	SKIP_IF_SET(self->skip);
 	ret = vl_load("enable_at_load=0");
 	ASSERT_EQ(0, ret) TH_LOG("insmod: %s", strerror(-ret));
 	ret = vl_write(VL_SYSFS "/backend", "vmx");
@@ -93,6 +110,7 @@ TEST_F(vmx_absent, switch_refused)
 /* With VMX: the lifecycle, the driver's view after every step. */
 FIXTURE(vmx) {
 	uint64_t base;
+	const char *skip;
 };
 
 FIXTURE_VARIANT(vmx) {
@@ -112,8 +130,10 @@ FIXTURE_VARIANT_ADD(vmx, on_demand) {
 
 FIXTURE_SETUP(vmx)
 {
-	if (!hv_cpu_flag("vmx"))
-		SKIP(return, NO_VMX);
+	if (!hv_cpu_flag("vmx")) {
+		self->skip = NO_VMX;
+		return;
+	}
 	VL_SETUP(variant->params);
 	self->base = variant->base;
 }
@@ -124,6 +144,7 @@ TEST_F(vmx, lifecycle)
 {
 	int cpus[CPU_SETSIZE], n, i, vm;
 
+	SKIP_IF_SET(self->skip);
 	ASSERT_EQ(self->base, usage_now());
 	ASSERT_STATE(hv_vmx_state_consistent);
 	vm = vl_vm_create();
@@ -148,6 +169,7 @@ TEST_F(vmx, lifecycle)
 FIXTURE(vmx_kvm) {
 	int kvm, kvm_vm;
 	struct hv_kmsg log;
+	const char *skip;
 };
 
 FIXTURE_SETUP(vmx_kvm)
@@ -156,15 +178,19 @@ FIXTURE_SETUP(vmx_kvm)
 
 	self->kvm = self->kvm_vm = -1;
 	self->log.fd = -1;
-	if (!hv_cpu_flag("vmx"))
-		SKIP(return, NO_VMX);
+	if (!hv_cpu_flag("vmx")) {
+		self->skip = NO_VMX;
+		return;
+	}
 	ret = vl_reset_platform();
 	ASSERT_EQ(0, ret) TH_LOG("reset: %s", strerror(-ret));
-	if (hv_modprobe("kvm_intel") || !vl_exists("/dev/kvm"))
-		SKIP(return, "kvm_intel cannot be loaded here");
+	if (hv_modprobe("kvm_intel") || !vl_exists("/dev/kvm")) {
+		self->skip = "kvm_intel cannot be loaded here";
+		return;
+	}
 	self->kvm_vm = hv_kvm_create_vm(&self->kvm);
 	if (self->kvm_vm < 0)
-		SKIP(return, "KVM_CREATE_VM failed: %s", strerror(-self->kvm_vm));
+		self->skip = "KVM_CREATE_VM failed with kvm_intel loaded";
 }
 
 FIXTURE_TEARDOWN(vmx_kvm)
@@ -188,6 +214,7 @@ TEST_F(vmx_kvm, load_refused)
 {
 	int ret;
 
+	SKIP_IF_SET(self->skip);
 	ASSERT_EQ(0, hv_kmsg_open(&self->log));
 	ret = vl_load("backend=vmx enable_at_load=0");
 	EXPECT_EQ(-EBUSY, ret) TH_LOG("insmod virtlife backend=vmx: %s",
