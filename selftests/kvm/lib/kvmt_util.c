@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -177,6 +178,23 @@ int kvmt_online_all_cpus(void)
 	return vl_online_all_cpus();
 }
 
+/* ---- system sleep ---- */
+
+bool kvmt_sleep_available(const char *state)
+{
+	return vl_sleep_state_available(state);
+}
+
+int kvmt_suspend(const char *state, const char *pm_test)
+{
+	return vl_suspend(state, pm_test);
+}
+
+int kvmt_rtc_wake_in(int secs)
+{
+	return vl_rtc_wake_in(secs);
+}
+
 /* ---- observables ---- */
 
 bool kvmt_state_present(const char *name)
@@ -291,26 +309,41 @@ bool kvmt_unload_refused(char *why, size_t len)
 	return true;
 }
 
-static int log_lines(FILE **out)
+/*
+ * The kernel log through syslog(2), not dmesg(1): after a suspend that
+ * reached the devices the 9p root is gone and nothing can be exec'ed.
+ */
+static char *log_text(void)
 {
-	FILE *f = popen("dmesg 2>/dev/null", "r");
-	char line[1024];
-	int n = 0;
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf;
+	int n;
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		n++;
-		if (out && *out)
-			fputs(line, *out);
+	if (size <= 0)
+		return NULL;
+	buf = malloc(size + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (n < 0) {
+		free(buf);
+		return NULL;
 	}
-	pclose(f);
-	return n;
+	buf[n] = '\0';
+	return buf;
 }
 
 int kvmt_log_mark(void)
 {
-	return log_lines(NULL);
+	char *text = log_text(), *p;
+	int n = 0;
+
+	if (!text)
+		return -EIO;
+	for (p = text; (p = strchr(p, '\n')); p++)
+		n++;
+	free(text);
+	return n;
 }
 
 bool kvmt_log_clean_since(int mark, char *why, size_t len)
@@ -320,17 +353,14 @@ bool kvmt_log_clean_since(int mark, char *why, size_t len)
 		"kvm: disabled by bios",
 		"WARNING:", "BUG:",
 	};
-	char *text = NULL, *line, *save = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
+	char *text = log_text(), *line, *save = NULL;
 	int n = 0, i;
 	bool clean = true;
 
-	if (!mem || log_lines(&mem) < 0) {
+	if (!text) {
 		snprintf(why, len, "cannot read the kernel log");
 		return false;
 	}
-	fclose(mem);
 	for (line = strtok_r(text, "\n", &save); line && clean;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (++n <= mark)

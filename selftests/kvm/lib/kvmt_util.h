@@ -64,6 +64,11 @@ int kvmt_hotpluggable_cpu(void);	/* the highest CPU with an online file */
 int kvmt_cpu_set_online(int cpu, bool online);
 int kvmt_online_all_cpus(void);
 
+/* ---- system sleep (virtlife_util's mechanics) ---- */
+bool kvmt_sleep_available(const char *state);	/* listed in /sys/power/state */
+int kvmt_suspend(const char *state, const char *pm_test);	/* returns after resume */
+int kvmt_rtc_wake_in(int secs);
+
 /* ---- observables ---- */
 bool kvmt_state_present(const char *name);
 /* EFER.SVME is set on exactly the online CPUs (@on) or on none of them. */

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Suspend with the running kernel's KVM (kvm_amd): runs from tmpfs,
+ * statically linked, in a guest of its own (a suspend that reaches the
+ * devices kills the guest's 9p root). kvm_amd and msr are loaded before the
+ * first suspend; nothing is exec'ed after it.
+ *
+ * Version rule (all kernels since syscore ops, 6.1 included): the other CPUs
+ * go down and up through the hotplug state (6.1: kvm_dying_cpu /
+ * kvm_starting_cpu in "kvm/cpu:starting"), the boot CPU through the syscore
+ * ops (kvm_suspend/kvm_resume) with IRQs off; after resume every online CPU
+ * has EFER.SVME set iff VMs exist (6.12+ with enable_virt_at_load=Y:
+ * always, while kvm_amd is loaded) (L9).
+ */
+#include "kvmt_test.h"
+
+static bool run_everywhere(struct kvmt_vm *vm, char *why, size_t len)
+{
+	cpu_set_t online;
+	int cpu;
+
+	if (kvmt_online_cpus(&online)) {
+		snprintf(why, len, "online CPUs unreadable");
+		return false;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &online) && !kvmt_vm_run(vm, cpu, why, len))
+			return false;
+	return true;
+}
+
+#define SUSPEND(state, pm_test)						\
+	do {								\
+		int __ret;						\
+									\
+		if (!kvmt_sleep_available(state))			\
+			SKIP(return, "no \"%s\" in /sys/power/state", state); \
+		__ret = kvmt_suspend(state, pm_test);			\
+		ASSERT_EQ(0, __ret) TH_LOG("suspend %s (pm_test %s): %s", \
+					   state, pm_test, strerror(-__ret)); \
+	} while (0)
+
+/* pm_test=core: devices, CPUs and syscore ops go down and come back. */
+TEST_F_TIMEOUT(kvm, pm_test_core_with_vm, 120)
+{
+	struct kvmt_vm *vm = kvmt_vm_create();
+
+	CHECK(run_everywhere(vm, WHY));
+	SUSPEND("mem", "core");
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(kvmt_states_follow_rule(true, WHY));
+	CHECK(run_everywhere(vm, WHY));
+	kvmt_vm_free(vm);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+}
+
+TEST_F_TIMEOUT(kvm, pm_test_core_without_vm, 120)
+{
+	struct kvmt_vm *vm;
+
+	SUSPEND("mem", "core");
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+	CHECK(kvmt_states_follow_rule(false, WHY));
+	vm = kvmt_vm_create();
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(run_everywhere(vm, WHY));
+	kvmt_vm_free(vm);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+}
+
+/* A real S3, woken by the RTC: the firmware's resume path, then the same. */
+TEST_F_TIMEOUT(kvm, real_s3_with_vm, 120)
+{
+	struct kvmt_vm *vm = kvmt_vm_create();
+	int ret;
+
+	CHECK(run_everywhere(vm, WHY));
+	ret = kvmt_rtc_wake_in(3);
+	if (ret)
+		SKIP(kvmt_vm_free(vm); return, "no RTC wake alarm: %s", strerror(-ret));
+	SUSPEND("mem", "none");
+	CHECK(kvmt_svme_all(true, WHY));
+	CHECK(run_everywhere(vm, WHY));
+	kvmt_vm_free(vm);
+	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
+}
+
+KVMT_HARNESS_MAIN
