@@ -187,6 +187,14 @@ bool kvmt_sleep_available(const char *state)
 
 int kvmt_suspend(const char *state, const char *pm_test)
 {
+	char mem_sleep[128] = "";
+
+	/* "mem" must be S3 (deep): s2idle refuses pm_test levels, runs no syscore. */
+	if (!strcmp(state, "mem")) {
+		vl_read("/sys/power/mem_sleep", mem_sleep, sizeof(mem_sleep));
+		if (!strstr(mem_sleep, "deep") || vl_write("/sys/power/mem_sleep", "deep"))
+			return -EOPNOTSUPP;
+	}
 	return vl_suspend(state, pm_test);
 }
 

@@ -66,7 +66,8 @@ int kvmt_online_all_cpus(void);
 
 /* ---- system sleep (virtlife_util's mechanics) ---- */
 bool kvmt_sleep_available(const char *state);	/* listed in /sys/power/state */
-int kvmt_suspend(const char *state, const char *pm_test);	/* returns after resume */
+/* Returns after resume; "mem" is S3 (mem_sleep deep), else -EOPNOTSUPP. */
+int kvmt_suspend(const char *state, const char *pm_test);
 int kvmt_rtc_wake_in(int secs);
 
 /* ---- observables ---- */
