@@ -134,24 +134,32 @@ bool hv_svm_state_consistent(char *why, size_t len)
 {
 	cpu_set_t online, svme, expect;
 	char a[256], b[256];
+	uint64_t usage;
 	int ret;
 
-	/* The hardware first: its answer does not depend on the driver's. */
+	/*
+	 * The hardware first, against what the usage count implies: on every
+	 * online CPU iff usage > 0; then the driver's view against the same.
+	 */
+	if (vl_usage(&usage))
+		return WHY("cannot read %s/usage_count", VL_SYSFS);
 	if (vl_online_cpus(&online))
 		return WHY("cannot read the online CPUs");
 	ret = msr_svme_cpus(&online, &svme);
 	if (ret)
 		return WHY("cannot read EFER through /dev/cpu/N/msr: %s",
 			   strerror(-ret));
-	if (!real_backend_view("svm", &expect, why, len))
-		return false;
+	if (usage)
+		expect = online;
+	else
+		CPU_ZERO(&expect);
 	if (!CPU_EQUAL(&svme, &expect)) {
 		vl_format_cpus(&svme, a, sizeof(a));
 		vl_format_cpus(&expect, b, sizeof(b));
-		return WHY("EFER.SVME is set on CPUs %s, but the driver has %s enabled",
-			   a, b);
+		return WHY("EFER.SVME is set on CPUs %s, expected %s (usage %llu)",
+			   a, b, (unsigned long long)usage);
 	}
-	return true;
+	return real_backend_view("svm", &expect, why, len);
 }
 
 bool hv_vmx_state_consistent(char *why, size_t len)
