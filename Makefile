@@ -91,7 +91,7 @@ ifeq ($(TARGET),kvm)
 run_vm: deps
 	@$(MAKE) --no-print-directory kvm
 	@mkdir -p $(BUILD)/run_vm
-	@echo "run_vm: TARGET=kvm, kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite/"
+	@echo "run_vm: TARGET=kvm, kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite-kvm/"
 	@set -o pipefail; start=$$(date +%s); \
 	tools/run-suite --target kvm --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
 		--timeout $(VM_TIMEOUT) 2>&1 | \

@@ -104,15 +104,18 @@ TEST_F_TIMEOUT(kvm, reload, 240)
 	struct kvmt_vm *vm;
 	int i, ret;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 3; i++) {
+		TH_LOG("cycle %d: rmmod", i);
 		ret = kvmt_vendor_unload();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: rmmod kvm_amd kvm: %s", i, strerror(-ret));
 		CHECK(kvmt_svme_all(false, WHY));
 		CHECK(kvmt_states_follow_rule(false, WHY));
+		TH_LOG("cycle %d: modprobe", i);
 		ret = kvmt_vendor_load();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: modprobe kvm_amd: %s", i, strerror(-ret));
 		CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
 		CHECK(kvmt_states_follow_rule(false, WHY));
+		TH_LOG("cycle %d: VM", i);
 		vm = kvmt_vm_create();
 		CHECK(kvmt_svme_all(true, WHY));
 		CHECK(kvmt_vm_run(vm, -1, WHY));
