@@ -29,15 +29,7 @@
 	} while (0)
 
 #define TDX_TEARDOWN(fixture)						\
-	FIXTURE_TEARDOWN(fixture)					\
-	{								\
-		char why[VL_WHY_LEN];					\
-		bool clean = tdx_teardown(why, sizeof(why));		\
-									\
-		if (!clean)						\
-			TH_LOG("teardown: %s", why);			\
-		EXPECT_TRUE(clean);					\
-	}
+	VL_TEARDOWN_CHECKED(fixture, (void)self, tdx_teardown)
 
 /*
  * VL_HARNESS_MAIN, plus a last cleanup in the parent after every test: a

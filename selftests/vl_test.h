@@ -37,30 +37,30 @@
 		ASSERT_TRUE(__ok) TH_LOG("%s", __why);			\
 	} while (0)
 
-#define VL_STANDARD_TEARDOWN(fixture)					\
-	FIXTURE_TEARDOWN(fixture)					\
-	{								\
-		char why[VL_WHY_LEN];					\
-		bool clean = vl_teardown(why, sizeof(why));		\
-									\
-		if (!clean)						\
-			TH_LOG("teardown: %s", why);			\
-		EXPECT_TRUE(clean);					\
-	}
-
-/* The same, for a fixture that keeps an event list in self->evs. */
-#define VL_EVENTS_TEARDOWN(fixture)					\
+/*
+ * Teardown that runs @release(self) first (a statement, may be empty), then
+ * @check (bool fn(char *why, size_t len)), which must find the platform
+ * clean.
+ */
+#define VL_TEARDOWN_CHECKED(fixture, release, check)			\
 	FIXTURE_TEARDOWN(fixture)					\
 	{								\
 		char why[VL_WHY_LEN];					\
 		bool clean;						\
 									\
-		vl_events_free(&self->evs);				\
-		clean = vl_teardown(why, sizeof(why));			\
+		release;						\
+		clean = (check)(why, sizeof(why));			\
 		if (!clean)						\
 			TH_LOG("teardown: %s", why);			\
 		EXPECT_TRUE(clean);					\
 	}
+
+#define VL_STANDARD_TEARDOWN(fixture)					\
+	VL_TEARDOWN_CHECKED(fixture, (void)self, vl_teardown)
+
+/* The same, for a fixture that keeps an event list in self->evs. */
+#define VL_EVENTS_TEARDOWN(fixture)					\
+	VL_TEARDOWN_CHECKED(fixture, vl_events_free(&self->evs), vl_teardown)
 
 /* A fresh platform with virtlife loaded with @params. */
 #define VL_SETUP(params)						\

@@ -117,20 +117,7 @@ static int each_line(const char *path, bool (*fn)(const char *line, void *ctx),
 /* "key=value" lines: the value of @key. */
 static int keyed_line(const char *path, const char *key, char *val, size_t size)
 {
-	char buf[8192], *line, *save = NULL;
-	size_t klen = strlen(key);
-	int ret = vl_read(path, buf, sizeof(buf));
-
-	if (ret < 0)
-		return ret;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, key, klen) && line[klen] == '=') {
-			snprintf(val, size, "%s", line + klen + 1);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return vl_read_field(path, key, '=', val, size);
 }
 
 static int keyed_u64(const char *path, const char *key, uint64_t *v)

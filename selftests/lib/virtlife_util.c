@@ -441,23 +441,34 @@ int vl_usage(uint64_t *usage)
 	return vl_read_u64(VL_SYSFS "/usage_count", usage);
 }
 
-/* Find "name value" in a counters file. */
-static int keyed_value(const char *path, const char *name, uint64_t *val)
+int vl_read_field(const char *path, const char *key, char sep,
+		  char *val, size_t size)
 {
 	char buf[8192], *line, *save = NULL;
-	size_t len = strlen(name);
+	size_t len = strlen(key);
 	int ret = vl_read(path, buf, sizeof(buf));
 
 	if (ret < 0)
 		return ret;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			*val = strtoull(line + len + 1, NULL, 0);
+		if (!strncmp(line, key, len) && line[len] == sep) {
+			snprintf(val, size, "%s", line + len + 1);
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+/* Find "name value" in a counters file. */
+static int keyed_value(const char *path, const char *name, uint64_t *val)
+{
+	char num[32];
+	int ret = vl_read_field(path, name, ' ', num, sizeof(num));
+
+	if (!ret)
+		*val = strtoull(num, NULL, 0);
+	return ret;
 }
 
 int vl_counter(const char *name, uint64_t *val)

@@ -38,6 +38,9 @@ const char *vl_config_error(void);
 
 /* ---- files ---- */
 int vl_read(const char *path, char *buf, size_t size);
+/* The rest of the line "KEY<sep>..." in a file of such lines; -ENOENT if none. */
+int vl_read_field(const char *path, const char *key, char sep,
+		  char *val, size_t size);
 int vl_write(const char *path, const char *str);
 int vl_read_u64(const char *path, uint64_t *val);
 bool vl_exists(const char *path);
