@@ -48,18 +48,7 @@ static inline void tdx_final_cleanup(void)
 }
 
 #define TDX_HARNESS_MAIN(needs)						\
-	int main(int argc, char **argv)					\
-	{								\
-		const char *unmet = vl_config_error();			\
-									\
-		if (unmet)						\
-			ksft_exit_fail_msg("%s\n", unmet);		\
-		unmet = vl_unmet(needs);				\
-		if (unmet)						\
-			ksft_exit_skip("%s\n", unmet);			\
-		atexit(tdx_final_cleanup);				\
-		return test_harness_run(argc, argv);			\
-	}
+	VL_HARNESS_MAIN_THEN(needs, atexit(tdx_final_cleanup))
 
 /* virtlife's tdx/state: its first word and errno must be these. */
 #define EXPECT_TDX_STATE(want_word, want_err)				\

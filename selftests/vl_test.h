@@ -16,7 +16,10 @@
  * Fail the whole program on a setting that cannot work; skip it (exit 4,
  * reason on the plan line) when @needs are unmet.
  */
-#define VL_HARNESS_MAIN(needs)						\
+#define VL_HARNESS_MAIN(needs)	VL_HARNESS_MAIN_THEN(needs, (void)0)
+
+/* The same, running @before (a statement) just before the tests. */
+#define VL_HARNESS_MAIN_THEN(needs, before)				\
 	int main(int argc, char **argv)					\
 	{								\
 		const char *unmet = vl_config_error();			\
@@ -26,6 +29,7 @@
 		unmet = vl_unmet(needs);				\
 		if (unmet)						\
 			ksft_exit_skip("%s\n", unmet);			\
+		before;							\
 		return test_harness_run(argc, argv);			\
 	}
 
