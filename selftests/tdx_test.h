@@ -29,15 +29,7 @@
 	} while (0)
 
 #define TDX_TEARDOWN(fixture)						\
-	FIXTURE_TEARDOWN(fixture)					\
-	{								\
-		char why[VL_WHY_LEN];					\
-		bool clean = tdx_teardown(why, sizeof(why));		\
-									\
-		if (!clean)						\
-			TH_LOG("teardown: %s", why);			\
-		EXPECT_TRUE(clean);					\
-	}
+	VL_TEARDOWN_CHECKED(fixture, (void)self, tdx_teardown)
 
 /*
  * VL_HARNESS_MAIN, plus a last cleanup in the parent after every test: a
@@ -56,18 +48,7 @@ static inline void tdx_final_cleanup(void)
 }
 
 #define TDX_HARNESS_MAIN(needs)						\
-	int main(int argc, char **argv)					\
-	{								\
-		const char *unmet = vl_config_error();			\
-									\
-		if (unmet)						\
-			ksft_exit_fail_msg("%s\n", unmet);		\
-		unmet = vl_unmet(needs);				\
-		if (unmet)						\
-			ksft_exit_skip("%s\n", unmet);			\
-		atexit(tdx_final_cleanup);				\
-		return test_harness_run(argc, argv);			\
-	}
+	VL_HARNESS_MAIN_THEN(needs, atexit(tdx_final_cleanup))
 
 /* virtlife's tdx/state: its first word and errno must be these. */
 #define EXPECT_TDX_STATE(want_word, want_err)				\

@@ -16,7 +16,10 @@
  * Fail the whole program on a setting that cannot work; skip it (exit 4,
  * reason on the plan line) when @needs are unmet.
  */
-#define VL_HARNESS_MAIN(needs)						\
+#define VL_HARNESS_MAIN(needs)	VL_HARNESS_MAIN_THEN(needs, (void)0)
+
+/* The same, running @before (a statement) just before the tests. */
+#define VL_HARNESS_MAIN_THEN(needs, before)				\
 	int main(int argc, char **argv)					\
 	{								\
 		const char *unmet = vl_config_error();			\
@@ -26,6 +29,7 @@
 		unmet = vl_unmet(needs);				\
 		if (unmet)						\
 			ksft_exit_skip("%s\n", unmet);			\
+		before;							\
 		return test_harness_run(argc, argv);			\
 	}
 
@@ -37,30 +41,30 @@
 		ASSERT_TRUE(__ok) TH_LOG("%s", __why);			\
 	} while (0)
 
-#define VL_STANDARD_TEARDOWN(fixture)					\
-	FIXTURE_TEARDOWN(fixture)					\
-	{								\
-		char why[VL_WHY_LEN];					\
-		bool clean = vl_teardown(why, sizeof(why));		\
-									\
-		if (!clean)						\
-			TH_LOG("teardown: %s", why);			\
-		EXPECT_TRUE(clean);					\
-	}
-
-/* The same, for a fixture that keeps an event list in self->evs. */
-#define VL_EVENTS_TEARDOWN(fixture)					\
+/*
+ * Teardown that runs @release(self) first (a statement, may be empty), then
+ * @check (bool fn(char *why, size_t len)), which must find the platform
+ * clean.
+ */
+#define VL_TEARDOWN_CHECKED(fixture, release, check)			\
 	FIXTURE_TEARDOWN(fixture)					\
 	{								\
 		char why[VL_WHY_LEN];					\
 		bool clean;						\
 									\
-		vl_events_free(&self->evs);				\
-		clean = vl_teardown(why, sizeof(why));			\
+		release;						\
+		clean = (check)(why, sizeof(why));			\
 		if (!clean)						\
 			TH_LOG("teardown: %s", why);			\
 		EXPECT_TRUE(clean);					\
 	}
+
+#define VL_STANDARD_TEARDOWN(fixture)					\
+	VL_TEARDOWN_CHECKED(fixture, (void)self, vl_teardown)
+
+/* The same, for a fixture that keeps an event list in self->evs. */
+#define VL_EVENTS_TEARDOWN(fixture)					\
+	VL_TEARDOWN_CHECKED(fixture, vl_events_free(&self->evs), vl_teardown)
 
 /* A fresh platform with virtlife loaded with @params. */
 #define VL_SETUP(params)						\

@@ -87,50 +87,10 @@ static bool token_pair(const char *line, const char *key, uint64_t *a,
 	return !*end;
 }
 
-/*
- * Call @fn for every line of @path; a false return from @fn makes the
- * whole read -EPROTO (a format the contract does not describe).
- */
-static int each_line(const char *path, bool (*fn)(const char *line, void *ctx),
-		     void *ctx)
-{
-	char *buf, *line, *save = NULL;
-	int ret;
-
-	buf = malloc(1 << 16);
-	if (!buf)
-		return -ENOMEM;
-	ret = vl_read(path, buf, 1 << 16);
-	if (ret < 0) {
-		free(buf);
-		return ret;
-	}
-	ret = 0;
-	for (line = strtok_r(buf, "\n", &save); line && !ret;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!fn(line, ctx))
-			ret = -EPROTO;
-	free(buf);
-	return ret;
-}
-
 /* "key=value" lines: the value of @key. */
 static int keyed_line(const char *path, const char *key, char *val, size_t size)
 {
-	char buf[8192], *line, *save = NULL;
-	size_t klen = strlen(key);
-	int ret = vl_read(path, buf, sizeof(buf));
-
-	if (ret < 0)
-		return ret;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, key, klen) && line[klen] == '=') {
-			snprintf(val, size, "%s", line + klen + 1);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return vl_read_field(path, key, '=', val, size);
 }
 
 static int keyed_u64(const char *path, const char *key, uint64_t *v)
@@ -164,7 +124,7 @@ static bool leaves_line(const char *line, void *ctx)
 int tdx_leaves(struct tdx_leaves *l)
 {
 	memset(l, 0, sizeof(*l));
-	return each_line(TDX_EMU_DEBUGFS "/leaves", leaves_line, l);
+	return vl_each_line(TDX_EMU_DEBUGFS "/leaves", leaves_line, l);
 }
 
 uint64_t tdx_leaves_total(const struct tdx_leaves *l)
@@ -221,7 +181,7 @@ int tdx_emu_cpus(struct tdx_emu_cpu *cpus, int max)
 
 	for (i = 0; i < max; i++)
 		cpus[i] = (struct tdx_emu_cpu){ .cpu = -1 };
-	ret = each_line(TDX_EMU_DEBUGFS "/cpus", emu_cpu_line, &c);
+	ret = vl_each_line(TDX_EMU_DEBUGFS "/cpus", emu_cpu_line, &c);
 	return ret ? ret : c.n;
 }
 
@@ -250,7 +210,7 @@ static bool emu_pkg_line(const char *line, void *ctx)
 int tdx_emu_packages(struct tdx_emu_package *pkgs, int max)
 {
 	struct pkgs_ctx c = { pkgs, max, 0 };
-	int ret = each_line(TDX_EMU_DEBUGFS "/packages", emu_pkg_line, &c);
+	int ret = vl_each_line(TDX_EMU_DEBUGFS "/packages", emu_pkg_line, &c);
 
 	return ret ? ret : c.n;
 }
@@ -332,7 +292,7 @@ int tdx_core_pamt(uint64_t bytes[TDX_MAX_NODES])
 	int ret;
 
 	memset(bytes, 0, sizeof(uint64_t) * TDX_MAX_NODES);
-	ret = each_line(TDX_CORE_DEBUGFS "/pamt", pamt_line, &c);
+	ret = vl_each_line(TDX_CORE_DEBUGFS "/pamt", pamt_line, &c);
 	return ret ? ret : c.n;
 }
 
@@ -368,7 +328,7 @@ static bool tdmr_line(const char *line, void *ctx)
 int tdx_core_tdmrs(struct tdx_tdmr *t, int max)
 {
 	struct tdmrs_ctx c = { t, max, 0 };
-	int ret = each_line(TDX_CORE_DEBUGFS "/tdmrs", tdmr_line, &c);
+	int ret = vl_each_line(TDX_CORE_DEBUGFS "/tdmrs", tdmr_line, &c);
 
 	return ret ? ret : c.n;
 }
@@ -376,7 +336,7 @@ int tdx_core_tdmrs(struct tdx_tdmr *t, int max)
 int tdx_emu_tdmrs(struct tdx_tdmr *t, int max)
 {
 	struct tdmrs_ctx c = { t, max, 0 };
-	int ret = each_line(TDX_EMU_DEBUGFS "/tdmrs", tdmr_line, &c);
+	int ret = vl_each_line(TDX_EMU_DEBUGFS "/tdmrs", tdmr_line, &c);
 
 	return ret ? ret : c.n;
 }
@@ -402,7 +362,7 @@ static bool memlist_line(const char *line, void *ctx)
 int tdx_core_memlist(struct tdx_range *r, int max)
 {
 	struct memlist_ctx c = { r, max, 0 };
-	int ret = each_line(TDX_CORE_DEBUGFS "/memlist", memlist_line, &c);
+	int ret = vl_each_line(TDX_CORE_DEBUGFS "/memlist", memlist_line, &c);
 
 	return ret ? ret : c.n;
 }

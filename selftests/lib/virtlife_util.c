@@ -441,23 +441,34 @@ int vl_usage(uint64_t *usage)
 	return vl_read_u64(VL_SYSFS "/usage_count", usage);
 }
 
-/* Find "name value" in a counters file. */
-static int keyed_value(const char *path, const char *name, uint64_t *val)
+int vl_read_field(const char *path, const char *key, char sep,
+		  char *val, size_t size)
 {
 	char buf[8192], *line, *save = NULL;
-	size_t len = strlen(name);
+	size_t len = strlen(key);
 	int ret = vl_read(path, buf, sizeof(buf));
 
 	if (ret < 0)
 		return ret;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			*val = strtoull(line + len + 1, NULL, 0);
+		if (!strncmp(line, key, len) && line[len] == sep) {
+			snprintf(val, size, "%s", line + len + 1);
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+/* Find "name value" in a counters file. */
+static int keyed_value(const char *path, const char *name, uint64_t *val)
+{
+	char num[32];
+	int ret = vl_read_field(path, name, ' ', num, sizeof(num));
+
+	if (!ret)
+		*val = strtoull(num, NULL, 0);
+	return ret;
 }
 
 int vl_counter(const char *name, uint64_t *val)
@@ -491,12 +502,15 @@ static uint64_t kv(const char *line, const char *key, bool *found)
 	return strtoull(p + strlen(pat), NULL, 0);
 }
 
-/* Read a per-CPU "k=v" table; @fill parses one line into slot cpu. */
-static int read_cpu_table(const char *path, void *cpus, size_t elem, int max,
-			  bool (*fill)(const char *line, void *slot))
+/*
+ * Call @fn for every line of @path; a false return from @fn makes the
+ * whole read -EPROTO (a format the contract does not describe).
+ */
+int vl_each_line(const char *path, bool (*fn)(const char *line, void *ctx),
+		 void *ctx)
 {
 	char *buf, *line, *save = NULL;
-	int ret, n = 0;
+	int ret;
 
 	buf = malloc(1 << 16);
 	if (!buf)
@@ -506,23 +520,50 @@ static int read_cpu_table(const char *path, void *cpus, size_t elem, int max,
 		free(buf);
 		return ret;
 	}
-	memset(cpus, 0, elem * max);
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		bool found = true;
-		int cpu = (int)kv(line, "cpu", &found);
-
-		if (!found || cpu < 0 || cpu >= max)
-			continue;
-		if (!fill(line, (char *)cpus + elem * cpu)) {
-			free(buf);
-			return -EPROTO;
-		}
-		if (cpu + 1 > n)
-			n = cpu + 1;
-	}
+	ret = 0;
+	for (line = strtok_r(buf, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!fn(line, ctx))
+			ret = -EPROTO;
 	free(buf);
-	return n;
+	return ret;
+}
+
+struct cpu_table {
+	void *cpus;
+	size_t elem;
+	int max, n;
+	bool (*fill)(const char *line, void *slot);
+};
+
+/* One line of a per-CPU table: lines without a CPU of ours are skipped. */
+static bool cpu_table_line(const char *line, void *ctx)
+{
+	struct cpu_table *t = ctx;
+	bool found = true;
+	int cpu = (int)kv(line, "cpu", &found);
+
+	if (!found || cpu < 0 || cpu >= t->max)
+		return true;
+	if (!t->fill(line, (char *)t->cpus + t->elem * cpu))
+		return false;
+	if (cpu + 1 > t->n)
+		t->n = cpu + 1;
+	return true;
+}
+
+/* Read a per-CPU "k=v" table; @fill parses one line into slot cpu. */
+static int read_cpu_table(const char *path, void *cpus, size_t elem, int max,
+			  bool (*fill)(const char *line, void *slot))
+{
+	struct cpu_table t = {
+		.cpus = cpus, .elem = elem, .max = max, .fill = fill,
+	};
+	int ret;
+
+	memset(cpus, 0, elem * max);
+	ret = vl_each_line(path, cpu_table_line, &t);
+	return ret ? ret : t.n;
 }
 
 static bool fill_vl_cpu(const char *line, void *slot)

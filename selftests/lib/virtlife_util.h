@@ -38,6 +38,15 @@ const char *vl_config_error(void);
 
 /* ---- files ---- */
 int vl_read(const char *path, char *buf, size_t size);
+/* The rest of the line "KEY<sep>..." in a file of such lines; -ENOENT if none. */
+int vl_read_field(const char *path, const char *key, char sep,
+		  char *val, size_t size);
+/*
+ * Call @fn for every line of @path; a false return from @fn makes the whole
+ * read -EPROTO (a format the contract does not describe).
+ */
+int vl_each_line(const char *path, bool (*fn)(const char *line, void *ctx),
+		 void *ctx);
 int vl_write(const char *path, const char *str);
 int vl_read_u64(const char *path, uint64_t *val);
 bool vl_exists(const char *path);
