@@ -20,7 +20,8 @@ MODULE_PARM_DESC(enable_at_load,
 
 static char *backend = "sim";
 module_param(backend, charp, 0444);
-MODULE_PARM_DESC(backend, "Backend: sim (default), sim-alt");
+MODULE_PARM_DESC(backend,
+		 "Backend: sim (default), sim-alt, svm (AMD-V: EFER.SVME), vmx (Intel: VMXON)");
 
 /*
  * The fault knobs, armed before anything runs, so that a failure can be
