@@ -36,7 +36,8 @@
 # the virtlife driver, the lifecycle scenarios run against the running
 # kernel's KVM (kvm_amd), with the kernel's KVM selftests library built from
 # linux-source (or KSRC) into build/kvm-lib (tools/kvm-lib, selftests/kvm/).
-# TARGET=virtlife is the default; make check is not affected.
+# TARGET=virtlife is the default; make check builds the kvm target's programs
+# (warnings as errors) but does not run them.
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
@@ -130,6 +131,8 @@ check: deps
 	$(MAKE) -C driver KDIR=$(VM_KDIR) WERROR=1 W=1
 	$(MAKE) -C selftests clean >/dev/null
 	$(MAKE) -C selftests KFILES=$(KFILES) WERROR=1
+	$(MAKE) -C selftests/kvm clean >/dev/null
+	$(MAKE) -C selftests/kvm KFILES=$(KFILES) KVMLIB=$(BUILD)/kvm-lib WERROR=1
 	@echo "== checkpatch"
 	$(MAKE) --no-print-directory checkpatch
 	@echo "== tool self-tests"
