@@ -77,8 +77,8 @@ TEST_F_TIMEOUT(reload, cycles_balance, 600)
 	hw_totals(&en, &dis);
 	EXPECT_EQ((uint64_t)self->cycles * ncpus, en - en0);
 	EXPECT_EQ((uint64_t)self->cycles * ncpus, dis - dis0);
-	printf("# %d cycles, %.1f ms per cycle\n", self->cycles,
-	       (vl_now() - t0) * 1000 / self->cycles);
+	vl_note("%d cycles, %.1f ms per cycle", self->cycles,
+		(vl_now() - t0) * 1000 / self->cycles);
 }
 
 /* A VM fd pins the module: unload is refused and changes nothing. */

@@ -180,9 +180,9 @@ TEST_F_TIMEOUT(storm, vms_and_hotplug, 600)
 		pthread_join(vm[i], NULL);
 	pthread_join(hp, NULL);
 	pthread_join(check, NULL);
-	printf("# %.0f s: %ld VM ops, %ld hotplug ops (%ld refused by the platform), %ld checks\n",
-	       secs, atomic_load(&s->vm_ops), atomic_load(&s->hp_ops),
-	       atomic_load(&s->hp_busy), atomic_load(&s->checks));
+	vl_note("%.0f s: %ld VM ops, %ld hotplug ops (%ld refused by the platform), %ld checks",
+		secs, atomic_load(&s->vm_ops), atomic_load(&s->hp_ops),
+		atomic_load(&s->hp_busy), atomic_load(&s->checks));
 	ASSERT_EQ(0, s->failure[0]) TH_LOG("%s", s->failure);
 	EXPECT_LT(0, atomic_load(&s->hp_ops));
 	EXPECT_LT(0, atomic_load(&s->vm_ops));

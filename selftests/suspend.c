@@ -327,7 +327,7 @@ TEST_F_TIMEOUT(suspend, cycles_with_vms, 300)
 	sleep_counts(&after);
 	EXPECT_EQ(enabled, after.suspend - self->before.suspend);
 	EXPECT_EQ(enabled, after.resume - self->before.resume);
-	printf("# %d cycles, %d with virtualization enabled\n", cycles, enabled);
+	vl_note("%d cycles, %d with virtualization enabled", cycles, enabled);
 }
 
 /*

@@ -986,9 +986,25 @@ unsigned int vl_seed(void)
 
 	seed = env ? (unsigned int)strtoul(env, NULL, 0) :
 		     (unsigned int)(time(NULL) ^ getpid());
-	printf("# seed %u (set VIRTLIFE_SEED=%u to repeat)\n", seed, seed);
-	fflush(stdout);
+	vl_note("seed %u (set VIRTLIFE_SEED=%u to repeat)", seed, seed);
 	return seed;
+}
+
+/*
+ * A "# " line on stdout, flushed at once: a test body runs in a child that
+ * ends with _exit(), which drops what stdio still buffers (stdout is a
+ * pipe, not a terminal, under run_kselftest.sh and in the VM).
+ */
+void vl_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
 }
 
 double vl_duration(const char *name, double def)
