@@ -12,6 +12,8 @@
  * as the kernel of that version implements them); from 6.12, with
  * enable_virt_at_load=Y, from load to unload (L10).
  */
+#include <time.h>
+
 #include "kvmt_test.h"
 
 /* The hotplug state and kvm.ko's parameters are those of the version rule. */
@@ -97,31 +99,43 @@ TEST_F_TIMEOUT(kvm, online_without_vm_then_vm, 120)
 	CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
 }
 
+/* Seconds since @t0, for the step logs: a slow step and a stuck one differ. */
+static double secs_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 /* kvm_amd unload and reload with no VM: nothing left on any CPU, the state
  * gone with the module and back with it, VMs work after every reload. */
 TEST_F_TIMEOUT(kvm, reload, 240)
 {
+	struct timespec t0;
 	struct kvmt_vm *vm;
 	int i, ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 3; i++) {
-		TH_LOG("cycle %d: rmmod", i);
+		TH_LOG("cycle %d: rmmod (at %.2f s)", i, secs_since(&t0));
 		ret = kvmt_vendor_unload();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: rmmod kvm_amd kvm: %s", i, strerror(-ret));
 		CHECK(kvmt_svme_all(false, WHY));
 		CHECK(kvmt_states_follow_rule(false, WHY));
-		TH_LOG("cycle %d: modprobe", i);
+		TH_LOG("cycle %d: modprobe (at %.2f s)", i, secs_since(&t0));
 		ret = kvmt_vendor_load();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: modprobe kvm_amd: %s", i, strerror(-ret));
 		CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
 		CHECK(kvmt_states_follow_rule(false, WHY));
-		TH_LOG("cycle %d: VM", i);
+		TH_LOG("cycle %d: VM (at %.2f s)", i, secs_since(&t0));
 		vm = kvmt_vm_create();
 		CHECK(kvmt_svme_all(true, WHY));
 		CHECK(kvmt_vm_run(vm, -1, WHY));
 		kvmt_vm_free(vm);
 		CHECK(kvmt_svme_all(kvmt_expect_enabled(false), WHY));
 	}
+	TH_LOG("3 cycles in %.2f s", secs_since(&t0));
 }
 
 /* A VM pins kvm_amd: rmmod fails and nothing changes. */
