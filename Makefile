@@ -18,6 +18,11 @@
 #   make tdx-sizes  TDX initialization in guests of 2, 4 and 8 GiB: TDMRs,
 #                   PAMT per node against the formula, init time, SEAMCALLs
 #                   (build/tdx-sizes/sizes.json; not part of make check)
+#   make bench      in one guest, side by side: per-CPU enable/disable and
+#                   enable-all latency (1, 2, 4, 8 CPUs) of virtlife (sim,
+#                   svm) and kvm_amd; CPU offline+online cycle cost per
+#                   driver state; storm throughput (build/bench/bench.json,
+#                   table.md; about 3 minutes; not part of make check)
 #
 # Modules: driver/virtlife_simhw.ko, driver/virtlife_tdx.ko,
 # driver/virtlife.ko (load in that order, unload in reverse).
@@ -178,10 +183,16 @@ tdx-sizes: deps
 	@$(MAKE) --no-print-directory driver KDIR=$(VM_KDIR)
 	tools/tdx-sizes --kernel /boot/vmlinuz-$(VM_KVER)
 
+bench: deps
+	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
+	@$(MAKE) --no-print-directory -C bench
+	tools/bench --kernel /boot/vmlinuz-$(VM_KVER)
+
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/kvm clean
+	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests kvm deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar tdx-sizes clean
+.PHONY: all driver selftests kvm deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
