@@ -8,7 +8,8 @@
 #                   machine and run the whole suite there (the main job)
 #   make check      the project's own tests: warnings-as-errors builds,
 #                   checkpatch, tool self-tests, the suite in the VM, the
-#                   kselftest tarball under run_kselftest.sh, the kill matrix
+#                   kvm target in the VM, the kselftest tarball under
+#                   run_kselftest.sh, the kill matrix
 #   make run_tests  run the suite on the running kernel (a real host; root)
 #   make selfcheck  the kill matrix: every defect variant of the driver must
 #                   be caught by the suite (QUICK=1: stop each at its first
@@ -138,12 +139,16 @@ check: deps
 	$(MAKE) -C selftests KFILES=$(KFILES) WERROR=1
 	$(MAKE) -C selftests/kvm clean >/dev/null
 	$(MAKE) -C selftests/kvm KFILES=$(KFILES) KVMLIB=$(BUILD)/kvm-lib WERROR=1
+	$(MAKE) -C bench clean >/dev/null
+	$(MAKE) -C bench WERROR=1
 	@echo "== checkpatch"
 	$(MAKE) --no-print-directory checkpatch
 	@echo "== tool self-tests"
 	tools/tests/run
 	@echo "== the suite in the VM"
 	$(MAKE) --no-print-directory run_vm
+	@echo "== the kvm target in the VM (the running kernel's KVM)"
+	$(MAKE) --no-print-directory run_vm TARGET=kvm
 	@echo "== the installed tarball under the kernel's run_kselftest.sh"
 	$(MAKE) --no-print-directory check_install KDIR=$(VM_KDIR)
 	@echo "== every defect variant is caught (the suite above was the baseline)"
