@@ -19,11 +19,11 @@
 #   make tdx-sizes  TDX initialization in guests of 2, 4 and 8 GiB: TDMRs,
 #                   PAMT per node against the formula, init time, SEAMCALLs
 #                   (build/tdx-sizes/sizes.json; not part of make check)
-#   make bench      in one guest, side by side: per-CPU enable/disable and
-#                   enable-all latency (1, 2, 4, 8 CPUs) of virtlife (sim,
+#   make bench      side by side in guests of 1, 2, 4, 8 vCPUs: per-CPU
+#                   enable/disable and enable-all latency of virtlife (sim,
 #                   svm) and kvm_amd; CPU offline+online cycle cost per
 #                   driver state; storm throughput (build/bench/bench.json,
-#                   table.md; about 3 minutes; not part of make check)
+#                   table.md; about 2.5 minutes; not part of make check)
 #
 # Modules: driver/virtlife_simhw.ko, driver/virtlife_tdx.ko,
 # driver/virtlife.ko (load in that order, unload in reverse).
@@ -97,12 +97,12 @@ endif
 ifeq ($(TARGET),kvm)
 run_vm: deps
 	@$(MAKE) --no-print-directory kvm
-	@mkdir -p $(BUILD)/run_vm
-	@echo "run_vm: TARGET=kvm, kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite-kvm/"
+	@mkdir -p $(BUILD)/run_vm-kvm
+	@echo "run_vm: TARGET=kvm, kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm-kvm/ and build/run-suite-kvm/"
 	@set -o pipefail; start=$$(date +%s); \
 	tools/run-suite --target kvm --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
 		--timeout $(VM_TIMEOUT) 2>&1 | \
-		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
+		tools/ktap-summary --log $(BUILD)/run_vm-kvm/ktap.log; rc=$$?; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
 else
 run_vm: deps
