@@ -248,26 +248,18 @@ FIXTURE_SETUP(svm_kvm)
 		self->skip = "kvm_amd cannot be loaded here (modprobe kvm_amd failed or no /dev/kvm)";
 }
 
-FIXTURE_TEARDOWN(svm_kvm)
+/* virtlife's teardown, then kvm_amd away: SVM must be off everywhere. */
+static bool svm_kvm_clean(char *why, size_t len)
 {
-	char why[VL_WHY_LEN];
-	bool clean;
+	bool clean = vl_teardown(why, len);
 
-	hv_kmsg_close(&self->log);
-	if (self->kvm_vm >= 0)
-		close(self->kvm_vm);
-	if (self->kvm >= 0)
-		close(self->kvm);
-	clean = vl_teardown(why, sizeof(why));
-	if (!clean)
-		TH_LOG("teardown: %s", why);
-	EXPECT_TRUE(clean);
 	hv_rmmod_kvm("kvm_amd");
-	clean = hv_svme_all_clear(why, sizeof(why));
-	if (!clean)
-		TH_LOG("after unload: %s", why);
-	EXPECT_TRUE(clean);
+	return clean && hv_svme_all_clear(why, len);
 }
+
+VL_TEARDOWN_CHECKED(svm_kvm,
+		    hv_kvm_release(&self->log, &self->kvm_vm, &self->kvm),
+		    svm_kvm_clean)
 
 /* A KVM VM; SKIP when KVM cannot make one, fail if SVME is not then set. */
 #define KVM_VM_OR_SKIP()						\

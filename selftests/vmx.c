@@ -193,22 +193,18 @@ FIXTURE_SETUP(vmx_kvm)
 		self->skip = "KVM_CREATE_VM failed with kvm_intel loaded";
 }
 
-FIXTURE_TEARDOWN(vmx_kvm)
+/* virtlife's teardown, then kvm_intel away. */
+static bool vmx_kvm_clean(char *why, size_t len)
 {
-	char why[VL_WHY_LEN];
-	bool clean;
+	bool clean = vl_teardown(why, len);
 
-	hv_kmsg_close(&self->log);
-	if (self->kvm_vm >= 0)
-		close(self->kvm_vm);
-	if (self->kvm >= 0)
-		close(self->kvm);
-	clean = vl_teardown(why, sizeof(why));
-	if (!clean)
-		TH_LOG("teardown: %s", why);
-	EXPECT_TRUE(clean);
 	hv_rmmod_kvm("kvm_intel");
+	return clean;
 }
+
+VL_TEARDOWN_CHECKED(vmx_kvm,
+		    hv_kvm_release(&self->log, &self->kvm_vm, &self->kvm),
+		    vmx_kvm_clean)
 
 TEST_F(vmx_kvm, load_refused)
 {

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hwvirt.h"
@@ -231,24 +230,10 @@ void hv_kmsg_close(struct hv_kmsg *k)
 
 int hv_modprobe(const char *module)
 {
-	int status;
-	pid_t pid = fork();
+	const char *const argv[] = { "modprobe", module, NULL };
+	int ret = vl_run_quiet(argv);
 
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execlp("modprobe", "modprobe", module, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ENOENT;
+	return ret < 0 ? ret : ret ? -ENOENT : 0;
 }
 
 void hv_rmmod_kvm(const char *module)
@@ -263,6 +248,16 @@ void hv_rmmod_kvm(const char *module)
 		usleep(20000);
 	}
 	syscall(__NR_delete_module, "kvm", O_NONBLOCK);
+}
+
+void hv_kvm_release(struct hv_kmsg *log, int *kvm_vm, int *kvm)
+{
+	hv_kmsg_close(log);
+	if (*kvm_vm >= 0)
+		close(*kvm_vm);
+	if (*kvm >= 0)
+		close(*kvm);
+	*kvm_vm = *kvm = -1;
 }
 
 int hv_kvm_create_vm(int *kvm)

@@ -63,5 +63,7 @@ int hv_modprobe(const char *module);
 void hv_rmmod_kvm(const char *module);
 /* KVM_CREATE_VM through /dev/kvm: VM fd or -errno; *kvm gets /dev/kvm's. */
 int hv_kvm_create_vm(int *kvm);
+/* Close @log and the fds (-1: none) a test holds with KVM; sets them -1. */
+void hv_kvm_release(struct hv_kmsg *log, int *kvm_vm, int *kvm);
 
 #endif /* HWVIRT_H */

@@ -4,33 +4,17 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "msr_util.h"
+#include "virtlife_util.h"
 
 int msr_driver_ready(void)
 {
-	int status;
-	pid_t pid;
+	const char *const argv[] = { "modprobe", "msr", NULL };
 
-	if (!access("/dev/cpu/0/msr", F_OK))
-		return 0;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execlp("modprobe", "modprobe", "msr", (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
+	if (access("/dev/cpu/0/msr", F_OK))
+		vl_run_quiet(argv);
 	return access("/dev/cpu/0/msr", F_OK) ? -ENODEV : 0;
 }
 

@@ -170,6 +170,8 @@ int vl_rtc_wake_in(int secs);
 /* ---- misc ---- */
 double vl_now(void);
 unsigned int vl_seed(void);
+/* Run argv[] (NULL-terminated) silently: exit status, -EINTR, or -errno. */
+int vl_run_quiet(const char *const argv[]);
 /* A "# " note line on stdout, flushed (test bodies end with _exit()). */
 void vl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Seconds a long-running test may take: env VIRTLIFE_<NAME>_SECONDS or @def. */

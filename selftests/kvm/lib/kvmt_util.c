@@ -8,7 +8,6 @@
 #include <sys/klog.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kvmt_util.h"
@@ -96,28 +95,6 @@ const char *kvmt_unmet(void)
 
 /* ---- modules ---- */
 
-static int run_quiet(const char *const argv[])
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
-}
-
 bool kvmt_vendor_loaded(void)
 {
 	return vl_exists("/sys/module/kvm_amd");
@@ -130,7 +107,7 @@ int kvmt_vendor_load(void)
 
 	if (kvmt_vendor_loaded())
 		return 0;
-	ret = run_quiet(argv);
+	ret = vl_run_quiet(argv);
 	if (ret < 0)
 		return ret;
 	return kvmt_vendor_loaded() ? 0 : -ENODEV;
