@@ -86,32 +86,15 @@ static bool real_backend_view(const char *name, cpu_set_t *expect,
 			      char *why, size_t len)
 {
 	static struct vl_cpu dcpu[CPU_SETSIZE];
-	cpu_set_t online, denabled, hw;
-	char a[256], b[256];
+	cpu_set_t hw;
+	char a[256];
 	uint64_t usage;
 	int cpu, n;
 
 	if (strcmp(hv_backend(), name))
 		return WHY("backend is '%s', not %s", hv_backend(), name);
-	if (vl_usage(&usage))
-		return WHY("cannot read %s/usage_count", VL_SYSFS);
-	if (vl_online_cpus(&online) ||
-	    vl_read_cpulist(VL_SYSFS "/enabled_cpus", &denabled))
-		return WHY("cannot read the online/enabled cpulists");
-	if (vl_hotplug_state_present() != (usage > 0))
-		return WHY("hotplug state %s is %s with usage_count %llu (L7)",
-			   VL_HP_STATE, usage ? "absent" : "present",
-			   (unsigned long long)usage);
-	if (usage)
-		*expect = online;
-	else
-		CPU_ZERO(expect);
-	if (!CPU_EQUAL(&denabled, expect)) {
-		vl_format_cpus(&denabled, a, sizeof(a));
-		vl_format_cpus(expect, b, sizeof(b));
-		return WHY("driver says enabled CPUs %s, expected %s (usage %llu)",
-			   a, b, (unsigned long long)usage);
-	}
+	if (!vl_driver_view(expect, &usage, why, len))
+		return false;
 	if (simhw_enabled_cpus(&hw))
 		return WHY("cannot read the simulated hardware's enabled_cpus");
 	if (CPU_COUNT(&hw)) {
@@ -132,7 +115,6 @@ static bool real_backend_view(const char *name, cpu_set_t *expect,
 bool hv_svm_state_consistent(char *why, size_t len)
 {
 	cpu_set_t online, svme, expect;
-	char a[256], b[256];
 	uint64_t usage;
 	int ret;
 
@@ -152,12 +134,9 @@ bool hv_svm_state_consistent(char *why, size_t len)
 		expect = online;
 	else
 		CPU_ZERO(&expect);
-	if (!CPU_EQUAL(&svme, &expect)) {
-		vl_format_cpus(&svme, a, sizeof(a));
-		vl_format_cpus(&expect, b, sizeof(b));
-		return WHY("EFER.SVME is set on CPUs %s, expected %s (usage %llu)",
-			   a, b, (unsigned long long)usage);
-	}
+	if (!vl_cpus_expected(&svme, &expect, "EFER.SVME is set on CPUs", usage,
+			      why, len))
+		return false;
 	return real_backend_view("svm", &expect, why, len);
 }
 

@@ -799,41 +799,56 @@ int vl_event_count(const struct vl_events *evs, const char *name)
 
 #define WHY(...) (snprintf(why, len, __VA_ARGS__), false)
 
+bool vl_cpus_expected(const cpu_set_t *got, const cpu_set_t *want,
+		      const char *what, uint64_t usage, char *why, size_t len)
+{
+	char a[256], b[256];
+
+	if (CPU_EQUAL(got, want))
+		return true;
+	vl_format_cpus(got, a, sizeof(a));
+	vl_format_cpus(want, b, sizeof(b));
+	return WHY("%s %s, expected %s (usage %llu)", what, a, b,
+		   (unsigned long long)usage);
+}
+
+bool vl_driver_view(cpu_set_t *expect, uint64_t *usage, char *why,
+		    size_t len)
+{
+	cpu_set_t online, denabled;
+
+	if (vl_usage(usage))
+		return WHY("cannot read %s/usage_count", VL_SYSFS);
+	if (vl_online_cpus(&online) ||
+	    vl_read_cpulist(VL_SYSFS "/enabled_cpus", &denabled))
+		return WHY("cannot read the online/enabled cpulists");
+	if (vl_hotplug_state_present() != (*usage > 0))
+		return WHY("hotplug state %s is %s with usage_count %llu (L7)",
+			   VL_HP_STATE, *usage ? "absent" : "present",
+			   (unsigned long long)*usage);
+	if (*usage)
+		*expect = online;
+	else
+		CPU_ZERO(expect);
+	return vl_cpus_expected(&denabled, expect, "driver says enabled CPUs",
+				*usage, why, len);
+}
+
 bool vl_state_consistent(char *why, size_t len)
 {
 	static struct vl_cpu dcpu[CPU_SETSIZE];
 	static struct simhw_cpu hcpu[CPU_SETSIZE];
-	cpu_set_t online, denabled, henabled, expect;
-	char a[256], b[256];
+	cpu_set_t henabled, expect;
 	uint64_t usage;
 	int cpu, nd, nh;
 
-	if (vl_usage(&usage))
-		return WHY("cannot read %s/usage_count", VL_SYSFS);
-	if (vl_online_cpus(&online) ||
-	    vl_read_cpulist(VL_SYSFS "/enabled_cpus", &denabled) ||
-	    simhw_enabled_cpus(&henabled))
-		return WHY("cannot read the online/enabled cpulists");
-	if (vl_hotplug_state_present() != (usage > 0))
-		return WHY("hotplug state %s is %s with usage_count %llu (L7)",
-			   VL_HP_STATE, usage ? "absent" : "present",
-			   (unsigned long long)usage);
-	if (usage)
-		expect = online;
-	else
-		CPU_ZERO(&expect);
-	if (!CPU_EQUAL(&denabled, &expect)) {
-		vl_format_cpus(&denabled, a, sizeof(a));
-		vl_format_cpus(&expect, b, sizeof(b));
-		return WHY("driver says enabled CPUs %s, expected %s (usage %llu)",
-			   a, b, (unsigned long long)usage);
-	}
-	if (!CPU_EQUAL(&henabled, &expect)) {
-		vl_format_cpus(&henabled, a, sizeof(a));
-		vl_format_cpus(&expect, b, sizeof(b));
-		return WHY("hardware (simhw) has CPUs %s on, expected %s (usage %llu)",
-			   a, b, (unsigned long long)usage);
-	}
+	if (!vl_driver_view(&expect, &usage, why, len))
+		return false;
+	if (simhw_enabled_cpus(&henabled))
+		return WHY("cannot read the simulated hardware's enabled_cpus");
+	if (!vl_cpus_expected(&henabled, &expect, "hardware (simhw) on: CPUs",
+			      usage, why, len))
+		return false;
 	nd = vl_cpus(dcpu, CPU_SETSIZE);
 	nh = simhw_cpus(hcpu, CPU_SETSIZE);
 	if (nd <= 0 || nh <= 0)

@@ -149,6 +149,15 @@ int vl_event_count(const struct vl_events *evs, const char *name);
  * a double enable/disable or an operation from the wrong CPU.
  */
 bool vl_state_consistent(char *why, size_t len);
+/*
+ * The driver's own view: usage count, hotplug state iff usage > 0, enabled
+ * CPUs = the online ones iff usage > 0 (*@expect gets that set).
+ */
+bool vl_driver_view(cpu_set_t *expect, uint64_t *usage, char *why,
+		    size_t len);
+/* @got == @want, else @why = "@what GOT, expected WANT (usage @usage)". */
+bool vl_cpus_expected(const cpu_set_t *got, const cpu_set_t *want,
+		      const char *what, uint64_t usage, char *why, size_t len);
 /* After unload (L13): nothing of virtlife left, every CPU off in simhw. */
 bool vl_fully_unloaded(char *why, size_t len);
 /* Close VMs, clear knobs, online CPUs, unload; then vl_fully_unloaded(). */
