@@ -10,13 +10,16 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/gfp.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 
 #include "virtlife.h"
 
@@ -74,6 +77,40 @@ static void virtlife_on_cpu_ipi(void *data)
  * IRQs on; false for an offline CPU (its teardown turned it off) and when
  * IRQs are off.
  */
+/*
+ * A zeroed page on each possible CPU's node, for a backend's per-CPU host
+ * area (SVM's host save area, VMX's VMXON region): all of them or none.
+ */
+int virtlife_alloc_cpu_pages(struct page *__percpu *pages)
+{
+	struct page *page;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page) {
+			virtlife_free_cpu_pages(pages);
+			return -ENOMEM;
+		}
+		*per_cpu_ptr(pages, cpu) = page;
+	}
+	return 0;
+}
+
+void virtlife_free_cpu_pages(struct page *__percpu *pages)
+{
+	struct page **page;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		page = per_cpu_ptr(pages, cpu);
+		if (*page)
+			__free_page(*page);
+		*page = NULL;
+	}
+}
+
 bool virtlife_on_cpu_bool(unsigned int cpu, bool (*fn)(void))
 {
 	struct virtlife_on_cpu_call call = { .fn = fn };

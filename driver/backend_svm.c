@@ -12,13 +12,11 @@
 
 #include <linux/cpumask.h>
 #include <linux/errno.h>
-#include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/mem_encrypt.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
-#include <linux/topology.h>
 
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
@@ -37,36 +35,18 @@
 /* The host save area of each possible CPU, allocated at hardware setup. */
 static DEFINE_PER_CPU(struct page *, svm_hsave);
 
-static void svm_free_hsave(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		if (per_cpu(svm_hsave, cpu))
-			__free_page(per_cpu(svm_hsave, cpu));
-		per_cpu(svm_hsave, cpu) = NULL;
-	}
-}
-
 static int svm_hardware_setup(void)
 {
-	struct page *page;
-	unsigned int cpu;
+	int r;
 
 	if (!boot_cpu_has(X86_FEATURE_SVM)) {
 		pr_err("backend svm: this CPU has no SVM (CPUID 0x80000001 ECX bit 2 clear)\n");
 		return -EOPNOTSUPP;
 	}
 
-	for_each_possible_cpu(cpu) {
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			svm_free_hsave();
-			return -ENOMEM;
-		}
-		per_cpu(svm_hsave, cpu) = page;
-	}
+	r = virtlife_alloc_cpu_pages(&svm_hsave);
+	if (r)
+		return r;
 
 	/* Guest memory is encrypted with the kernel's C-bit, if any (SME). */
 	virtlife_mmu_masks |= sme_me_mask;
@@ -75,7 +55,7 @@ static int svm_hardware_setup(void)
 
 static void svm_hardware_unsetup(void)
 {
-	svm_free_hsave();
+	virtlife_free_cpu_pages(&svm_hsave);
 }
 
 /*

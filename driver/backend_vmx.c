@@ -14,12 +14,10 @@
 #include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/errno.h>
-#include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
-#include <linux/topology.h>
 
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
@@ -42,23 +40,12 @@
 /* The VMXON region of each possible CPU, allocated at hardware setup. */
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
 
-static void vmx_free_regions(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		if (per_cpu(vmx_vmxon_region, cpu))
-			__free_page(per_cpu(vmx_vmxon_region, cpu));
-		per_cpu(vmx_vmxon_region, cpu) = NULL;
-	}
-}
-
 static int vmx_hardware_setup(void)
 {
 	u64 basic, size, memtype;
-	struct page *page;
 	unsigned int cpu;
 	u32 revision;
+	int r;
 
 	/*
 	 * The kernel clears the flag too when the firmware left VMX disabled
@@ -87,22 +74,20 @@ static int vmx_hardware_setup(void)
 	}
 	revision = basic & VMX_BASIC_REVISION_MASK;
 
+	r = virtlife_alloc_cpu_pages(&vmx_vmxon_region);
+	if (r)
+		return r;
 	for_each_possible_cpu(cpu) {
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			vmx_free_regions();
-			return -ENOMEM;
-		}
-		*(u32 *)page_address(page) = revision;
-		per_cpu(vmx_vmxon_region, cpu) = page;
+		u32 *region = page_address(per_cpu(vmx_vmxon_region, cpu));
+
+		*region = revision;
 	}
 	return 0;
 }
 
 static void vmx_hardware_unsetup(void)
 {
-	vmx_free_regions();
+	virtlife_free_cpu_pages(&vmx_vmxon_region);
 }
 
 /* IA32_VMX_BASIC: revision, region size, memory type; same on every CPU. */

@@ -225,6 +225,8 @@ int virtlife_check_cpu_compat(unsigned int cpu);
  * backends' cpu_hw_enabled(), whose state only the CPU itself can read.
  */
 bool virtlife_on_cpu_bool(unsigned int cpu, bool (*fn)(void));
+int virtlife_alloc_cpu_pages(struct page *__percpu *pages);
+void virtlife_free_cpu_pages(struct page *__percpu *pages);
 
 /* ---- lifecycle.c ------------------------------------------------------ */
 
