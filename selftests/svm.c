@@ -30,19 +30,7 @@ static uint64_t usage_now(void)
 
 /* Teardown: nothing left, and no CPU with EFER.SVME set. */
 #define SVM_TEARDOWN(fixture)						\
-	FIXTURE_TEARDOWN(fixture)					\
-	{								\
-		char why[VL_WHY_LEN];					\
-		bool clean = vl_teardown(why, sizeof(why));		\
-									\
-		if (!clean)						\
-			TH_LOG("teardown: %s", why);			\
-		EXPECT_TRUE(clean);					\
-		clean = hv_svme_all_clear(why, sizeof(why));		\
-		if (!clean)						\
-			TH_LOG("after unload: %s", why);		\
-		EXPECT_TRUE(clean);					\
-	}
+	VL_TEARDOWN_CHECKED(fixture, (void)self, hv_svm_teardown)
 
 FIXTURE(svm) {
 	uint64_t base;		/* the driver's own reference (enable_at_load) */
@@ -251,10 +239,8 @@ FIXTURE_SETUP(svm_kvm)
 /* virtlife's teardown, then kvm_amd away: SVM must be off everywhere. */
 static bool svm_kvm_clean(char *why, size_t len)
 {
-	bool clean = vl_teardown(why, len);
-
 	hv_rmmod_kvm("kvm_amd");
-	return clean && hv_svme_all_clear(why, len);
+	return hv_svm_teardown(why, len);
 }
 
 VL_TEARDOWN_CHECKED(svm_kvm,

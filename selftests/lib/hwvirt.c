@@ -147,6 +147,11 @@ bool hv_vmx_state_consistent(char *why, size_t len)
 	return real_backend_view("vmx", &expect, why, len);
 }
 
+bool hv_svm_teardown(char *why, size_t len)
+{
+	return vl_teardown(why, len) && hv_svme_all_clear(why, len);
+}
+
 bool hv_svme_all_clear(char *why, size_t len)
 {
 	char a[256];

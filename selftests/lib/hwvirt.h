@@ -43,6 +43,8 @@ bool hv_svm_state_consistent(char *why, size_t len);
 bool hv_vmx_state_consistent(char *why, size_t len);
 /* No online CPU has EFER.SVME set (after unload, or with another backend). */
 bool hv_svme_all_clear(char *why, size_t len);
+/* A test's end with svm: virtlife's teardown (vl_teardown), then SVME clear. */
+bool hv_svm_teardown(char *why, size_t len);
 /* The CPUs (of the online ones) with EFER.SVME set, as a cpulist string. */
 int hv_svme_cpulist(char *buf, size_t len);
 
