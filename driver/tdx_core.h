@@ -78,6 +78,7 @@ int tdx_set_reserved_areas(struct tdx_tdmr_list *list,
 			   const struct list_head *memlist,
 			   const struct tdx_sysinfo *sysinfo);
 u64 tdx_pamt_bytes(const struct tdx_tdmr_list *list, int nid);
+s64 tdx_pamt_allocated(int nid);
 int tdx_tdmr_nr_reserved(const struct tdx_tdmr_list *list, int i,
 			 u16 max_reserved);
 

@@ -11,6 +11,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/gfp.h>
 #include <linux/ioport.h>
 #include <linux/kernel.h>
@@ -283,6 +284,26 @@ static unsigned long tdx_alloc_contig_node(int nid, unsigned long nr)
 }
 
 /*
+ * PAMT pages the host core holds from the page allocator, per node the
+ * pages are on: counted where they are taken and where they are given
+ * back, so a PAMT that an unwind forgets stays counted (T6).  The suite
+ * checks it against what the module was handed and against zero after a
+ * failure: an exact witness, where free memory is a noisy one.
+ */
+static atomic_long_t tdx_pamt_pages[MAX_NUMNODES];
+
+static void tdx_pamt_account(unsigned long pfn, long nr)
+{
+	atomic_long_add(nr, &tdx_pamt_pages[page_to_nid(pfn_to_page(pfn))]);
+}
+
+/* PAMT bytes allocated and not yet freed on node @nid (< 0: freed twice). */
+s64 tdx_pamt_allocated(int nid)
+{
+	return (s64)atomic_long_read(&tdx_pamt_pages[nid]) * PAGE_SIZE;
+}
+
+/*
  * @size bytes (page multiple) of zeroed, physically contiguous memory on
  * @nid, held as order-0 pages so that free_contig_range() frees any part.
  * Returns the physical address, or 0.
@@ -303,6 +324,7 @@ static u64 tdx_alloc_pamt_block(int nid, u64 size)
 		split_page(page, order);
 		if ((1UL << order) > nr)
 			free_contig_range(pfn + nr, (1UL << order) - nr);
+		tdx_pamt_account(pfn, nr);
 		return PFN_PHYS(pfn);
 	}
 
@@ -310,13 +332,16 @@ static u64 tdx_alloc_pamt_block(int nid, u64 size)
 	if (!pfn)
 		return 0;
 	memset(pfn_to_kaddr(pfn), 0, size);
+	tdx_pamt_account(pfn, nr);
 	return PFN_PHYS(pfn);
 }
 
 static void tdx_free_pamt_block(u64 base, u64 size)
 {
-	if (size)
-		free_contig_range(PHYS_PFN(base), size >> PAGE_SHIFT);
+	if (!size)
+		return;
+	tdx_pamt_account(PHYS_PFN(base), -(long)(size >> PAGE_SHIFT));
+	free_contig_range(PHYS_PFN(base), size >> PAGE_SHIFT);
 }
 
 /* The PAMT level bases and sizes of a TDMR_INFO, indexed by level. */

@@ -71,8 +71,9 @@ static int tdx_pamt_show(struct seq_file *m, void *unused)
 
 	mutex_lock(&tdx_module_lock);
 	for_each_online_node(nid)
-		seq_printf(m, "node=%d bytes=%llu\n", nid,
-			   tdx_pamt_bytes(&tdx_tdmr_list, nid));
+		seq_printf(m, "node=%d bytes=%llu allocated=%lld\n", nid,
+			   tdx_pamt_bytes(&tdx_tdmr_list, nid),
+			   tdx_pamt_allocated(nid));
 	mutex_unlock(&tdx_module_lock);
 	return 0;
 }

@@ -8,8 +8,9 @@
  * Invariants: T7 (the errno: VMFAILINVALID -> -ENODEV and TDX off, #GP ->
  * -EOPNOTSUPP, #UD -> -EACCES, other statuses -> -EIO, too many TDMRs or
  * reserved areas -> -ENOSPC, missing features -> -EINVAL; no entropy is
- * retried, up to a bound), T6 (everything released: no PAMT held, every
- * node's free memory back to its baseline), T1 (ERROR is final: the next
+ * retried, up to a bound), T6 (everything released: no PAMT in the
+ * core's TDMRs nor allocated from the page allocator on any node, and no
+ * node's free memory below its baseline), T1 (ERROR is final: the next
  * request fails with -EINVAL and issues no SEAMCALL).
  * Each scenario is one boot of the simulated platform.
  */
@@ -90,26 +91,15 @@ FIXTURE_SETUP(tdx_fault)
 
 TDX_TEARDOWN(tdx_fault)
 
-/* No PAMT held anywhere, and each node's free memory back (T6). */
+/*
+ * T6: no PAMT held, by the core's own accounting of its page allocations
+ * (exact), then each node's free memory not below its baseline (the
+ * second line: see tdx_mem.h).
+ */
 static bool all_released(const struct tdx_mem *base, char *why, size_t len)
 {
-	uint64_t pamt[TDX_MAX_NODES];
-	struct tdx_core_state st;
-	int node, n;
-
-	if (tdx_core_state(&st))
-		return snprintf(why, len, "cannot read the core's state"), false;
-	if (st.pamt_bytes)
-		return snprintf(why, len, "the core still holds %llu PAMT bytes (T6)",
-				(unsigned long long)st.pamt_bytes), false;
-	n = tdx_core_pamt(pamt);
-	if (n <= 0)
-		return snprintf(why, len, "cannot read the core's pamt file"), false;
-	for (node = 0; node < TDX_MAX_NODES; node++)
-		if (pamt[node])
-			return snprintf(why, len, "node %d: %llu PAMT bytes held (T6)",
-					node, (unsigned long long)pamt[node]), false;
-	return tdx_mem_dropped_by(base, NULL, why, len);
+	return tdx_no_pamt_held(why, len) &&
+	       tdx_mem_dropped_by(base, NULL, why, len);
 }
 
 /*

@@ -312,7 +312,6 @@ TEST_F(tdx_load, tdx1_initializes_at_load_T4)
 /* Nothing of virtlife left: the load failed. */
 static bool nothing_left(char *why, size_t len)
 {
-	struct tdx_core_state st;
 	cpu_set_t on;
 
 	if (vl_loaded() || vl_exists(VL_SYSFS) || vl_exists(VL_DEV))
@@ -321,10 +320,7 @@ static bool nothing_left(char *why, size_t len)
 		return snprintf(why, len, "a virtlife hotplug state is still registered"), false;
 	if (simhw_enabled_cpus(&on) || CPU_COUNT(&on))
 		return snprintf(why, len, "virtualization still on on %d CPUs", CPU_COUNT(&on)), false;
-	if (tdx_core_state(&st) || st.pamt_bytes)
-		return snprintf(why, len, "the host core still holds %llu PAMT bytes",
-				(unsigned long long)st.pamt_bytes), false;
-	return true;
+	return tdx_no_pamt_held(why, len);
 }
 
 /*

@@ -85,7 +85,8 @@ TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 	struct tdx_tdmr t[64], emu[64];
 	struct tdx_range r[256];
 	struct tdx_core_state st;
-	uint64_t pamt[TDX_MAX_NODES], sum[TDX_MAX_NODES] = { 0 }, total = 0;
+	struct tdx_core_pamt pamt[TDX_MAX_NODES];
+	uint64_t sum[TDX_MAX_NODES] = { 0 }, total = 0;
 	uint64_t bs = tdx_block_size();
 	const char *skip = tdx_mem_unavailable();
 	int nt, nr, i, lvl, node;
@@ -149,11 +150,16 @@ TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 
 	ASSERT_LT(0, tdx_core_pamt(pamt));
 	for (node = 0; node < TDX_MAX_NODES; node++) {
-		uint64_t core = pamt[node], tdmrs = sum[node];
+		uint64_t core = pamt[node].bytes, tdmrs = sum[node];
 
 		EXPECT_EQ(tdmrs, core)
 			TH_LOG("node %d: core says %llu PAMT bytes, the TDMRs %llu",
 			       node, (unsigned long long)core,
+			       (unsigned long long)tdmrs);
+		/* Its page-allocator count is exactly what the module holds. */
+		EXPECT_EQ((int64_t)tdmrs, pamt[node].allocated)
+			TH_LOG("node %d: the core counts %lld PAMT bytes allocated, its TDMRs hold %llu",
+			       node, (long long)pamt[node].allocated,
 			       (unsigned long long)tdmrs);
 	}
 	EXPECT_EQ(total, st.pamt_bytes);
@@ -171,7 +177,7 @@ TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 			EXPECT_EQ(t[i].pamt_size[lvl], emu[i].pamt_size[lvl]);
 		}
 	}
-	/* Taken from each node's free memory, about exactly. */
+	/* Taken from each node's free memory (the second line: tdx_mem.h). */
 	EXPECT_CHECK(tdx_mem_dropped_by(&self->base, sum, WHY));
 }
 

@@ -43,7 +43,7 @@ static void add_pcp_pages(struct tdx_mem *m)
 	fclose(f);
 }
 
-int tdx_mem_sample(struct tdx_mem *m)
+static int tdx_mem_read(struct tdx_mem *m)
 {
 	int node, max = numa_max_node();
 
@@ -66,6 +66,47 @@ int tdx_mem_sample(struct tdx_mem *m)
 	return 0;
 }
 
+/* The largest difference between two reads over the nodes. */
+static int64_t tdx_mem_moved(const struct tdx_mem *a, const struct tdx_mem *b)
+{
+	int64_t d, most = 0;
+	int node;
+
+	for (node = 0; node < a->nr_nodes; node++) {
+		d = a->free[node] - b->free[node];
+		if (d < 0)
+			d = -d;
+		if (d > most)
+			most = d;
+	}
+	return most;
+}
+
+/*
+ * Slab pages of the dentries and inodes that drop_caches freed come back
+ * only after an RCU grace period, and per-CPU lists refill and drain:
+ * read again, 50 ms apart, until two reads agree within TDX_MEM_SETTLED
+ * (at most TDX_MEM_SETTLE_READS reads; then the last one).
+ */
+#define TDX_MEM_SETTLED		(256LL << 10)
+#define TDX_MEM_SETTLE_READS	20
+
+int tdx_mem_sample(struct tdx_mem *m)
+{
+	struct tdx_mem prev;
+	int i, ret = tdx_mem_read(&prev);
+
+	for (i = 1; !ret && i < TDX_MEM_SETTLE_READS; i++) {
+		usleep(50000);
+		ret = tdx_mem_read(m);
+		if (ret || tdx_mem_moved(&prev, m) <= TDX_MEM_SETTLED)
+			return ret;
+		prev = *m;
+	}
+	*m = prev;
+	return ret;
+}
+
 int tdx_nr_memory_nodes(void)
 {
 	struct tdx_mem m;
@@ -82,38 +123,47 @@ bool tdx_mem_dropped_by(const struct tdx_mem *base, const uint64_t *drop,
 			char *why, size_t len)
 {
 	struct tdx_mem now;
+	char offs[256];
 	int try, node;
+	bool ok = false;
 
-	for (try = 0; try < 6; try++) {
-		bool ok = true;
+	for (try = 0; try < 4 && !ok; try++) {
+		size_t used = 0;
 
 		if (try)
 			usleep(100000 * try);
 		if (tdx_mem_sample(&now))
 			return snprintf(why, len, "cannot read the nodes' free memory"), false;
-		for (node = 0; node < base->nr_nodes && ok; node++) {
+		ok = true;
+		offs[0] = 0;
+		for (node = 0; node < base->nr_nodes; node++) {
 			int64_t want = drop ? (int64_t)drop[node] : 0;
 			int64_t seen = base->free[node] - now.free[node];
-			int64_t off = seen - want;
+			/* > 0: less free memory than expected. */
+			int64_t loss = seen - want;
+			bool bad = loss > (int64_t)TDX_MEM_LOSS_NOISE ||
+				   (drop && -loss > (int64_t)TDX_MEM_GAIN_NOISE);
 
 			if (!base->present[node])
 				continue;
-			if (getenv("VIRTLIFE_TDX_MEM_DEBUG"))
-				printf("# mem: try %d node %d: off by %lld KiB\n",
-				       try, node, (long long)off / 1024);
-			if (off > (int64_t)TDX_MEM_TOLERANCE ||
-			    off < -(int64_t)TDX_MEM_TOLERANCE) {
-				ok = false;
-				snprintf(why, len,
-					 "node %d: free memory went from %lld to %lld KiB (down %lld KiB), expected down %lld KiB (+-%llu KiB)",
-					 node, (long long)base->free[node] >> 10,
-					 (long long)now.free[node] >> 10,
-					 (long long)seen >> 10, (long long)want >> 10,
-					 TDX_MEM_TOLERANCE >> 10);
-			}
+			used += snprintf(offs + used, sizeof(offs) - used, " %d:%+lld",
+					 node, (long long)-loss / 1024);
+			if (used >= sizeof(offs))
+				used = sizeof(offs) - 1;
+			if (!bad || !ok)
+				continue;
+			ok = false;
+			snprintf(why, len,
+				 "node %d: free memory went from %lld to %lld KiB (down %lld KiB), expected down %lld KiB with %llu KiB %s allowed (the measured noise)",
+				 node, (long long)base->free[node] >> 10,
+				 (long long)now.free[node] >> 10,
+				 (long long)seen >> 10, (long long)want >> 10,
+				 (loss > 0 ? TDX_MEM_LOSS_NOISE : TDX_MEM_GAIN_NOISE) >> 10,
+				 loss > 0 ? "less" : "more");
 		}
-		if (ok)
-			return true;
 	}
-	return false;
+	/* One line per check: make flake gathers these to measure the noise. */
+	vl_note("mem: %s, try %d, free KiB above expected by node:%s",
+		drop ? "drop" : "baseline", try, offs);
+	return ok;
 }

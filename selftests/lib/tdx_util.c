@@ -268,32 +268,63 @@ int tdx_core_state(struct tdx_core_state *st)
 }
 
 struct pamt_ctx {
-	uint64_t *bytes;
+	struct tdx_core_pamt *p;
 	int n;
 };
 
 static bool pamt_line(const char *line, void *ctx)
 {
 	struct pamt_ctx *c = ctx;
+	char buf[32], *end;
 	uint64_t b;
+	int64_t a;
 	int node;
 
 	if (!token_int(line, "node", &node) || !token_u64(line, "bytes", &b) ||
+	    !token(line, "allocated", buf, sizeof(buf)) ||
 	    node < 0 || node >= TDX_MAX_NODES)
 		return false;
-	c->bytes[node] = b;
+	errno = 0;
+	a = strtoll(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return false;
+	c->p[node].bytes = b;
+	c->p[node].allocated = a;
 	c->n++;
 	return true;
 }
 
-int tdx_core_pamt(uint64_t bytes[TDX_MAX_NODES])
+int tdx_core_pamt(struct tdx_core_pamt p[TDX_MAX_NODES])
 {
-	struct pamt_ctx c = { bytes, 0 };
+	struct pamt_ctx c = { p, 0 };
 	int ret;
 
-	memset(bytes, 0, sizeof(uint64_t) * TDX_MAX_NODES);
+	memset(p, 0, sizeof(*p) * TDX_MAX_NODES);
 	ret = vl_each_line(TDX_CORE_DEBUGFS "/pamt", pamt_line, &c);
 	return ret ? ret : c.n;
+}
+
+bool tdx_no_pamt_held(char *why, size_t len)
+{
+	struct tdx_core_pamt p[TDX_MAX_NODES];
+	struct tdx_core_state st;
+	int node;
+
+	if (tdx_core_state(&st))
+		return snprintf(why, len, "cannot read the core's state"), false;
+	if (st.pamt_bytes)
+		return snprintf(why, len, "the core's TDMR list still has %llu PAMT bytes (T6)",
+				(unsigned long long)st.pamt_bytes), false;
+	if (tdx_core_pamt(p) <= 0)
+		return snprintf(why, len, "cannot read the core's pamt file"), false;
+	for (node = 0; node < TDX_MAX_NODES; node++) {
+		if (p[node].bytes || p[node].allocated)
+			return snprintf(why, len,
+					"node %d: the core holds %llu PAMT bytes in its TDMRs, %lld allocated from the page allocator and not freed (T6)",
+					node, (unsigned long long)p[node].bytes,
+					(long long)p[node].allocated), false;
+	}
+	return true;
 }
 
 struct tdmrs_ctx {

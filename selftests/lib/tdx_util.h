@@ -88,8 +88,19 @@ struct tdx_core_state {
 int tdx_core_state(struct tdx_core_state *st);
 
 #define TDX_MAX_NODES	64
-/* bytes[n] for every node listed; returns the number of nodes listed. */
-int tdx_core_pamt(uint64_t bytes[TDX_MAX_NODES]);
+/*
+ * The core's pamt file, per node: bytes of PAMT in its TDMR list, and
+ * bytes it took from the page allocator for PAMTs and has not given back
+ * (counted where pages are allocated and freed). Returns the number of
+ * nodes listed.
+ */
+struct tdx_core_pamt {
+	uint64_t bytes;
+	int64_t allocated;
+};
+int tdx_core_pamt(struct tdx_core_pamt p[TDX_MAX_NODES]);
+/* T6, exactly: no PAMT in the TDMR list and none allocated, on any node. */
+bool tdx_no_pamt_held(char *why, size_t len);
 
 struct tdx_tdmr {
 	uint64_t base, size;
