@@ -11,6 +11,9 @@
 #                   kvm target in the VM, the kselftest tarball under
 #                   run_kselftest.sh, the kill matrix
 #   make run_tests  run the suite on the running kernel (a real host; root)
+#   make flake      make run_vm's suite RUNS times (default 5) on the correct
+#                   driver: every case that failed in any run, with its
+#                   messages; exit non-zero if one did (build/flake/)
 #   make selfcheck  the kill matrix: every defect variant of the driver must
 #                   be caught by the suite (QUICK=1: stop each at its first
 #                   failure)
@@ -118,41 +121,17 @@ run_vm: deps
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
 endif
 
-selfcheck: deps
+# The whole suite RUNS times (default 5) on the correct driver: every case
+# that failed in any run, with its messages (build/flake/report.txt).
+flake: deps
 	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
-	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck $(if $(QUICK),--quick)
+	tools/flake --runs $(or $(RUNS),5) --kernel /boot/vmlinuz-$(VM_KVER) \
+		--machine $(MACHINE) --timeout $(VM_TIMEOUT)
 
-# checkpatch as the kernel would run it on a patch to these files.
-checkpatch: $(KFILES)/.origin
-	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f $(filter-out %.mod.c,$(wildcard driver/*.c)) driver/*.h driver/uapi/*.h
-
-$(KFILES)/.origin:
-	tools/kernel-files $(KFILES)
-
-check: deps
-	@echo "== build, warnings as errors"
-	$(MAKE) -C driver clean >/dev/null
-	$(MAKE) -C driver KDIR=$(VM_KDIR) WERROR=1 W=1
-	$(MAKE) -C selftests clean >/dev/null
-	$(MAKE) -C selftests KFILES=$(KFILES) WERROR=1
-	$(MAKE) -C selftests/kvm clean >/dev/null
-	$(MAKE) -C selftests/kvm KFILES=$(KFILES) KVMLIB=$(BUILD)/kvm-lib WERROR=1
-	$(MAKE) -C bench clean >/dev/null
-	$(MAKE) -C bench WERROR=1
-	@echo "== checkpatch"
-	$(MAKE) --no-print-directory checkpatch
-	@echo "== tool self-tests"
-	tools/tests/run
-	@echo "== the suite in the VM"
-	$(MAKE) --no-print-directory run_vm
-	@echo "== the kvm target in the VM (the running kernel's KVM)"
-	$(MAKE) --no-print-directory run_vm TARGET=kvm
-	@echo "== the installed tarball under the kernel's run_kselftest.sh"
-	$(MAKE) --no-print-directory check_install KDIR=$(VM_KDIR)
-	@echo "== every defect variant is caught (the suite above was the baseline)"
-	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck --quick --no-baseline
+self# The parts, each timed; the last line is "check: N passed, N failed".
+check: deps $(KFILES)/.origin
+	@VM_KVER=$(VM_KVER) VM_KDIR=$(VM_KDIR) KFILES=$(KFILES) MACHINE=$(MACHINE) \
+		MAKE="$(MAKE)" tools/check
 
 install: all
 	$(MAKE) -C selftests install INSTALL_PATH=$(or $(INSTALL_PATH),$(KSFT_INSTALL_PATH))
@@ -200,4 +179,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests kvm deps run_tests run_vm selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
+.PHONY: all driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
