@@ -141,8 +141,8 @@ bool tdx_mem_dropped_by(const struct tdx_mem *base, const uint64_t *drop,
 			int64_t seen = base->free[node] - now.free[node];
 			/* > 0: less free memory than expected. */
 			int64_t loss = seen - want;
-			bool bad = loss > (int64_t)TDX_MEM_LOSS_NOISE ||
-				   (drop && -loss > (int64_t)TDX_MEM_GAIN_NOISE);
+			bool bad = loss > (int64_t)TDX_MEM_NOISE ||
+				   (drop && -loss > (int64_t)TDX_MEM_NOISE);
 
 			if (!base->present[node])
 				continue;
@@ -158,7 +158,7 @@ bool tdx_mem_dropped_by(const struct tdx_mem *base, const uint64_t *drop,
 				 node, (long long)base->free[node] >> 10,
 				 (long long)now.free[node] >> 10,
 				 (long long)seen >> 10, (long long)want >> 10,
-				 (loss > 0 ? TDX_MEM_LOSS_NOISE : TDX_MEM_GAIN_NOISE) >> 10,
+				 TDX_MEM_NOISE >> 10,
 				 loss > 0 ? "less" : "more");
 		}
 	}

@@ -21,13 +21,12 @@
 #include "tdx_util.h"
 
 /*
- * How far a node's free memory may end up below (LOSS) or above (GAIN)
- * the expected value on a correct driver: the noise measured on the
- * machine profiles with margin (docs/tdx.md). Both are below one TDMR's
- * 4K PAMT (4 MiB), the smallest leak to see.
+ * How far a node's free memory may end up from the expected value on a
+ * correct driver, either way: the noise measured on the machine profiles
+ * with settled samples, with margin (docs/tdx.md, "Free memory as a
+ * witness"); a quarter of one TDMR's 4K PAMT (4 MiB), the smallest leak.
  */
-#define TDX_MEM_LOSS_NOISE	(1ULL << 20)
-#define TDX_MEM_GAIN_NOISE	(3ULL << 20)
+#define TDX_MEM_NOISE	(1ULL << 20)
 
 struct tdx_mem {
 	int nr_nodes;			/* highest node + 1 */
