@@ -15,8 +15,10 @@
 #                   driver: every case that failed in any run, with its
 #                   messages; exit non-zero if one did (build/flake/)
 #   make selfcheck  the kill matrix: every defect variant of the driver must
-#                   be caught by the suite (QUICK=1: stop each at its first
-#                   failure)
+#                   be caught by the suite; each runs the whole suite and
+#                   fixtures/selfcheck/catchers is rewritten (QUICK=1, as
+#                   make check: each variant runs the part that caught it
+#                   last, the whole suite when that no longer does)
 #   make install    INSTALL_PATH=DIR: a kselftest collection (virtlife/)
 #   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
 #   make tdx-sizes  TDX initialization in guests of 2, 4 and 8 GiB: TDMRs,
@@ -128,7 +130,20 @@ flake: deps
 	tools/flake --runs $(or $(RUNS),5) --kernel /boot/vmlinuz-$(VM_KVER) \
 		--machine $(MACHINE) --timeout $(VM_TIMEOUT)
 
-self# The parts, each timed; the last line is "check: N passed, N failed".
+selfcheck: deps
+	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
+	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck $(if $(QUICK),--quick,--update-catchers)
+
+# checkpatch as the kernel would run it on a patch to these files.
+checkpatch: $(KFILES)/.origin
+	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(filter-out %.mod.c,$(wildcard driver/*.c)) driver/*.h driver/uapi/*.h
+
+$(KFILES)/.origin:
+	tools/kernel-files $(KFILES)
+
+# The parts, each timed; the last line is "check: N passed, N failed".
 check: deps $(KFILES)/.origin
 	@VM_KVER=$(VM_KVER) VM_KDIR=$(VM_KDIR) KFILES=$(KFILES) MACHINE=$(MACHINE) \
 		MAKE="$(MAKE)" tools/check
