@@ -25,8 +25,11 @@ const struct kvmt_rules *kvmt_rules(void)
 
 	if (uname(&u) || sscanf(u.release, "%d.%d", &rules.major, &rules.minor) != 2)
 		rules.major = rules.minor = 0;
-	/* A kernel with the parameter has the 6.12 design (backports too). */
-	rules.have_param = !vl_read(KVM_PARAM, buf, sizeof(buf));
+	/*
+	 * A kernel with the parameter has the 6.12 design (backports too).
+	 * vl_read() returns the bytes read ("Y\n"), or -errno without it.
+	 */
+	rules.have_param = vl_read(KVM_PARAM, buf, sizeof(buf)) > 0;
 	rules.enable_at_load = rules.have_param && buf[0] == 'Y';
 	rules.state_while_loaded = !rules.have_param;
 	rules.state = (rules.major < 6 || (rules.major == 6 && rules.minor < 3)) ?
