@@ -52,7 +52,6 @@
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
-KFILES := $(BUILD)/kernel-files
 MACHINE ?= default
 VM_TIMEOUT ?= 900
 TARGET ?= virtlife
@@ -62,101 +61,133 @@ endif
 # Load order; unload in reverse.
 VL_MODULES := virtlife_simhw.ko virtlife_tdx.ko virtlife.ko
 
-# The kernel the VM boots: the newest /boot/vmlinuz-* whose build dir is
-# installed. The modules are built for exactly that kernel. Both are
-# expanded late, after "deps" may have installed that kernel.
-VM_KVER ?= $(shell for k in $$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V); do \
-	[ -d /lib/modules/$$k/build ] && echo $$k; done | tail -n 1)
+# The kernel the VM boots, by name (tools/kernel names: 6.1, 6.1-rt,
+# 6.1-cloud, 6.12, 6.12-rt, 6.12-cloud) or release string. The default is
+# named in tools/kernel (6.1), never "the newest installed". VM_KVER is its
+# release, resolved late (after "deps" may have installed it); it may also
+# be given directly.
+KERNEL ?= $(shell tools/kernel default)
+VM_KVER ?= $(shell tools/kernel release $(KERNEL))
 VM_KDIR = /lib/modules/$(VM_KVER)/build
-
+# Everything built for one kernel lives in its own directory: the modules
+# (driver/), the harness and checkpatch from that kernel's source
+# (kernel-files/), the collection as installed (virtlife/: programs,
+# run_tests.sh, modules/), the KVM selftests library (kvm-lib/) and the kvm
+# target's programs (kvm/).
+KBUILD_DIR = $(BUILD)/kernels/$(VM_KVER)
+# make run_tests: the running kernel, whatever KERNEL says.
+HOST_KVER := $(shell uname -r)
+HOST_BUILD_DIR := $(BUILD)/kernels/$(HOST_KVER)
+# The default kernel's extracted files (checkpatch, gen_tar).
+KFILES = $(KBUILD_DIR)/kernel-files
 export KSRC
 
-all: driver selftests
+all: kernel-build
 
+# The modules and the collection for one kernel (KVER, default VM_KVER):
+# make kernel-build KVER=6.12.117+deb12-amd64 [WERROR=1]
+KVER ?= $(VM_KVER)
+kernel-build:
+	@tools/build-kernel $(KVER) $(BUILD)/kernels/$(KVER) virtlife $(if $(WERROR),--werror)
+
+# The kvm target's programs and the kernel's KVM selftests library.
+kvm:
+	@tools/build-kernel $(KVER) $(BUILD)/kernels/$(KVER) kvm $(if $(WERROR),--werror)
+
+# In-place developer builds (driver/*.ko, selftests/*), for KDIR or the
+# running kernel.
 driver:
 	$(MAKE) -C driver $(if $(KDIR),KDIR=$(KDIR))
 
 selftests:
-	$(MAKE) -C selftests KFILES=$(KFILES)
-
-# The kvm target's programs and the kernel's KVM selftests library.
-kvm:
-	$(MAKE) -C selftests/kvm KFILES=$(KFILES) KVMLIB=$(BUILD)/kvm-lib
+	$(MAKE) -C selftests
 
 deps:
 	@tools/install-deps
+	@tools/kernel install $(KERNEL)
 
 ifeq ($(TARGET),kvm)
-run_tests: kvm
+run_tests:
+	@tools/host-check $(HOST_KVER)
+	tools/build-kernel $(HOST_KVER) $(HOST_BUILD_DIR) kvm
 	@mkdir -p $(BUILD)
-	@selftests/kvm/run_tests.sh $$($(MAKE) -s -C selftests/kvm emit_tests | sed 's/^virtlife://') | \
+	$(HOST_BUILD_DIR)/kvm/run_tests.sh $$(cd $(HOST_BUILD_DIR)/kvm && cat programs) | \
 		tools/ktap-summary --log $(BUILD)/run_tests.log
 else
-run_tests: all
+# On a host: every program, with modules built for the running kernel.
+# Steps that disturb a host are opt-in there: VIRTLIFE_HOST_S3=1 lets the
+# suspend cases do a real S3 of this machine (docs/interface.md).
+run_tests:
+	@tools/host-check $(HOST_KVER)
+	tools/build-kernel $(HOST_KVER) $(HOST_BUILD_DIR) virtlife
 	@mkdir -p $(BUILD)
-	@selftests/run_tests.sh | tools/ktap-summary --log $(BUILD)/run_tests.log
+	VIRTLIFE_MODULE_DIR=$(HOST_BUILD_DIR)/virtlife/modules \
+	$(if $(VIRTLIFE_HOST_S3),,VIRTLIFE_NO_REAL_SUSPEND=1) \
+	$(HOST_BUILD_DIR)/virtlife/run_tests.sh $(shell $(MAKE) -s -C selftests emit_tests | sed 's/^virtlife://') | \
+		tools/ktap-summary --log $(BUILD)/run_tests.log
 endif
 
-# The main job. Deps first, then the build for the VM's kernel, then one
-# guest running the whole suite; the KTAP stream and the console are kept.
-ifeq ($(TARGET),kvm)
+# The main job. Deps first (the kernel too), then the build for the VM's
+# kernel in its own directory, then the guests running the whole suite; the
+# KTAP stream and the consoles are kept.
+RUN_VM_LOGS = $(BUILD)/run_vm$(if $(filter kvm,$(TARGET)),-kvm)$(if $(filter-out $(DEFAULT_KERNEL),$(KERNEL)),-$(KERNEL))
+DEFAULT_KERNEL := $(shell tools/kernel default)
 run_vm: deps
-	@$(MAKE) --no-print-directory kvm
-	@mkdir -p $(BUILD)/run_vm-kvm
-	@echo "run_vm: TARGET=kvm, kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm-kvm/ and build/run-suite-kvm/"
+	@$(MAKE) --no-print-directory $(if $(filter kvm,$(TARGET)),kvm,kernel-build) KVER=$(VM_KVER)
+	@mkdir -p $(RUN_VM_LOGS)
+	@echo "run_vm: TARGET=$(TARGET), kernel $(KERNEL) ($(VM_KVER)), machine $(MACHINE), build $(KBUILD_DIR), logs in $(RUN_VM_LOGS)/"
+	@tools/kernel lacks $(VM_KVER) | sed 's/^/run_vm: this kernel lacks /'
 	@set -o pipefail; start=$$(date +%s); \
-	tools/run-suite --target kvm --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
-		--timeout $(VM_TIMEOUT) 2>&1 | \
-		tools/ktap-summary --log $(BUILD)/run_vm-kvm/ktap.log; rc=$$?; \
-	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
-else
-run_vm: deps
-	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
-	@mkdir -p $(BUILD)/run_vm
-	@echo "run_vm: kernel $(VM_KVER), machine $(MACHINE), logs in build/run_vm/ and build/run-suite/"
-	@set -o pipefail; start=$$(date +%s); \
-	tools/run-suite --machine $(MACHINE) --kernel /boot/vmlinuz-$(VM_KVER) \
-		--timeout $(VM_TIMEOUT) $(if $(filter full,$(REBOOT_TRIALS)),,--quick) \
+	VL_BUILD=$(KBUILD_DIR) tools/run-suite --target $(TARGET) --machine $(MACHINE) \
+		--kernel /boot/vmlinuz-$(VM_KVER) --timeout $(VM_TIMEOUT) --out $(RUN_VM_LOGS)/guests \
+		$(if $(filter virtlife,$(TARGET)),$(if $(filter full,$(REBOOT_TRIALS)),,--quick) \
 		$(if $(BIG_PROGRAMS),--big-programs "$(BIG_PROGRAMS)") \
-		$(if $(BIG_WHEN),--big-when $(BIG_WHEN)) 2>&1 | \
-		tools/ktap-summary --log $(BUILD)/run_vm/ktap.log; rc=$$?; \
+		$(if $(BIG_WHEN),--big-when $(BIG_WHEN))) 2>&1 | \
+		tools/ktap-summary --log $(RUN_VM_LOGS)/ktap.log; rc=$$?; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
-endif
 
 # The whole suite RUNS times (default 5) on the correct driver: every case
 # that failed in any run, with its messages (build/flake/report.txt).
 flake: deps
-	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
-	tools/flake --runs $(or $(RUNS),5) --kernel /boot/vmlinuz-$(VM_KVER) \
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) tools/flake --runs $(or $(RUNS),5) --kernel /boot/vmlinuz-$(VM_KVER) \
 		--machine $(MACHINE) --timeout $(VM_TIMEOUT)
 
 selfcheck: deps
-	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
-	VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/selfcheck $(if $(QUICK),--quick,--update-catchers)
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) \
+		tools/selfcheck $(if $(QUICK),--quick,--update-catchers)
+
+# Every kernel of tools/kernel names x {suite, kvm target}: one table
+# (build/matrix/matrix.md, matrix.json). Not part of make check.
+matrix: deps
+	tools/matrix $(if $(KERNELS),--kernels "$(KERNELS)")
 
 # checkpatch as the kernel would run it on a patch to these files.
 checkpatch: $(KFILES)/.origin
 	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f $(filter-out %.mod.c,$(wildcard driver/*.c)) driver/*.h driver/uapi/*.h
+		-f $(filter-out %.mod.c,$(wildcard driver/*.c)) $(wildcard driver/*.h) driver/uapi/*.h
 
 $(KFILES)/.origin:
-	tools/kernel-files $(KFILES)
+	KSRC_TAR=$$(tools/kernel source $(VM_KVER)) tools/kernel-files $(KFILES)
 
 # The parts, each timed; the last line is "check: N passed, N failed".
 check: deps $(KFILES)/.origin
-	@VM_KVER=$(VM_KVER) VM_KDIR=$(VM_KDIR) KFILES=$(KFILES) MACHINE=$(MACHINE) \
+	@VM_KVER=$(VM_KVER) VL_BUILD=$(KBUILD_DIR) KFILES=$(KFILES) MACHINE=$(MACHINE) \
 		MAKE="$(MAKE)" tools/check
 
 install: all
-	$(MAKE) -C selftests install INSTALL_PATH=$(or $(INSTALL_PATH),$(KSFT_INSTALL_PATH))
+	$(MAKE) -C selftests install INSTALL_PATH=$(or $(INSTALL_PATH),$(KSFT_INSTALL_PATH)) \
+		OUTPUT=$(KBUILD_DIR)/obj DRIVER_DIR=$(KBUILD_DIR)/driver KFILES=$(KFILES)
 
 # A kselftest tree: run_kselftest.sh, kselftest/ runner, kselftest-list.txt,
-# and the virtlife collection with its modules.
+# and the virtlife collection with its modules (modules/KERNEL: the kernel
+# they are for; on another the programs skip and say so).
 gen_tar: all $(KFILES)/.origin
 	rm -rf $(BUILD)/kselftest && mkdir -p $(BUILD)/kselftest/kselftest
-	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest/virtlife
-	@for ko in $(VL_MODULES); do \
+	cp -r $(KBUILD_DIR)/virtlife $(BUILD)/kselftest/virtlife
+	@for ko in $(VL_MODULES) KERNEL; do \
 		[ -f $(BUILD)/kselftest/virtlife/modules/$$ko ] || \
 		{ echo "gen_tar: the collection lacks modules/$$ko"; exit 1; }; done
 	cp $(KFILES)/tools/testing/selftests/run_kselftest.sh $(BUILD)/kselftest/
@@ -164,28 +195,41 @@ gen_tar: all $(KFILES)/.origin
 	   $(KFILES)/tools/testing/selftests/kselftest/prefix.pl $(BUILD)/kselftest/kselftest/
 	$(MAKE) -s -C selftests emit_tests > $(BUILD)/kselftest/kselftest-list.txt
 	tar -C $(BUILD) -czf $(BUILD)/kselftest.tar.gz kselftest
-	@echo "gen_tar: $(BUILD)/kselftest.tar.gz"
+	@echo "gen_tar: $(BUILD)/kselftest.tar.gz (modules for $$(cat $(KBUILD_DIR)/virtlife/modules/KERNEL))"
 
 # The tarball as CI bots use it: the kernel's own run_kselftest.sh runs one
 # program of it in the guest, unchanged; a layout or lookup mistake fails.
+# Then the same tarball on another kernel (OTHER_KERNEL, default 6.12 when
+# installed): its programs must skip, saying which kernel they are for.
+OTHER_KERNEL ?= 6.12
 check_install: gen_tar
 	rm -rf $(BUILD)/ksft-check && mkdir -p $(BUILD)/ksft-check
 	tar -C $(BUILD)/ksft-check -xzf $(BUILD)/kselftest.tar.gz
-	@set -o pipefail; tools/vmrun --quiet --timeout 300 -- \
+	@set -o pipefail; tools/vmrun --quiet --timeout 300 --kernel /boot/vmlinuz-$(VM_KVER) -- \
 		sh -c 'cd build/ksft-check/kselftest && ./run_kselftest.sh -t virtlife:knobs' | \
 		tee $(BUILD)/ksft-check/out.log
 	@grep -qx 'ok 1 selftests: virtlife: knobs' $(BUILD)/ksft-check/out.log || \
 		{ echo "check_install: run_kselftest.sh did not pass virtlife:knobs"; exit 1; }
+	@other=$$(tools/kernel release $(OTHER_KERNEL) 2>/dev/null); \
+	if [ -z "$$other" ] || [ "$$other" = $(VM_KVER) ]; then \
+		echo "check_install: no other kernel installed ($(OTHER_KERNEL)): the wrong-kernel skip is not checked"; \
+	else set -o pipefail; tools/vmrun --quiet --timeout 300 --kernel /boot/vmlinuz-$$other -- \
+		sh -c 'cd build/ksft-check/kselftest && ./run_kselftest.sh -t virtlife:knobs' | \
+		tee $(BUILD)/ksft-check/other.log && \
+	grep -qx 'ok 1 selftests: virtlife: knobs # SKIP' $(BUILD)/ksft-check/other.log && \
+	grep -q "built for $(VM_KVER), running $$other" $(BUILD)/ksft-check/other.log || \
+		{ echo "check_install: on $$other the tarball for $(VM_KVER) did not skip with the reason"; exit 1; }; fi
 
 # TDX initialization cost by memory size (2, 4, 8 GiB guests).
 tdx-sizes: deps
-	@$(MAKE) --no-print-directory driver KDIR=$(VM_KDIR)
-	tools/tdx-sizes --kernel /boot/vmlinuz-$(VM_KVER)
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	tools/tdx-sizes --kernel /boot/vmlinuz-$(VM_KVER) --module-dir $(KBUILD_DIR)/virtlife/modules
 
 bench: deps
-	@$(MAKE) --no-print-directory all KDIR=$(VM_KDIR)
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	@$(MAKE) --no-print-directory -C bench
-	tools/bench --kernel /boot/vmlinuz-$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) tools/bench --kernel /boot/vmlinuz-$(VM_KVER) \
+		--out $(BUILD)/bench$(if $(filter-out $(DEFAULT_KERNEL),$(KERNEL)),-$(KERNEL))
 
 clean:
 	$(MAKE) -C driver clean
@@ -194,4 +238,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: all driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
+.PHONY: all kernel-build matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
