@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -416,8 +418,77 @@ const char *vl_config_error(void)
 	return NULL;
 }
 
+/* The last kernel log line that names @what, for a refusal's reason. */
+static void last_log_line(const char *what, char *line, size_t size)
+{
+	char *buf, *p, *start, *found = NULL;
+	int n;
+
+	*line = '\0';
+	n = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	if (n <= 0)
+		return;
+	buf = malloc(n + 1);
+	if (!buf)
+		return;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, n);
+	if (n > 0) {
+		buf[n] = '\0';
+		for (start = buf; (p = strchr(start, '\n')); start = p + 1) {
+			*p = '\0';
+			if (strstr(start, what))
+				found = start;
+		}
+		if (found)
+			snprintf(line, size, "%s", found);
+	}
+	free(buf);
+}
+
+/*
+ * Whether this kernel takes the modules: they must be built for it (the
+ * installed collection records the release in modules/KERNEL) and the
+ * kernel must accept them (vermagic, signature enforcement, lockdown). A
+ * refusal is a skip with the kernel's own reason, not a failure of tests.
+ */
+static const char *modules_refused(void)
+{
+	static char why[512];
+	char path[PATH_MAX + 16], built[128], line[256];
+	const char *dir = vl_module_dir();
+	struct utsname u;
+	int ret;
+
+	if (!dir || uname(&u))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/KERNEL", dir);
+	if (vl_read(path, built, sizeof(built)) > 0) {
+		built[strcspn(built, "\n")] = '\0';
+		if (strcmp(built, u.release)) {
+			snprintf(why, sizeof(why),
+				 "modules built for %s, running %s: rebuild on this kernel (make run_tests, or make gen_tar there)",
+				 built, u.release);
+			return why;
+		}
+	}
+	if (vl_simhw_loaded() || geteuid() != 0)
+		return NULL;
+	ret = load_module("virtlife_simhw", NULL);
+	if (!ret)
+		return unload_module("virtlife_simhw") ? "cannot unload virtlife_simhw after the load probe" : NULL;
+	last_log_line(ret == -EPERM ? "ockdown" : "virtlife_simhw", line, sizeof(line));
+	snprintf(why, sizeof(why), "the kernel refuses the modules (%s%s): %s",
+		 strerror(-ret),
+		 ret == -ENOEXEC ? ", wrong vermagic or format" :
+		 ret == -EKEYREJECTED || ret == -ENOKEY ? ", module signature enforced" :
+		 ret == -EPERM ? ", lockdown or no CAP_SYS_MODULE" : "",
+		 *line ? line : "no kernel log line");
+	return why;
+}
+
 const char *vl_unmet(unsigned int needs)
 {
+	const char *refused;
 	int cpus[2];
 
 	if ((needs & VL_NEED_ROOT) && geteuid() != 0)
@@ -430,6 +501,8 @@ const char *vl_unmet(unsigned int needs)
 		return "debugfs is not mounted or not readable";
 	if ((needs & VL_NEED_MODULES) && !vl_module_dir())
 		return "virtlife modules not found (build them with make, or set VIRTLIFE_MODULE_DIR)";
+	if ((needs & VL_NEED_MODULES) && (refused = modules_refused()))
+		return refused;
 	if ((needs & VL_NEED_HOTPLUG) && vl_hotpluggable_cpus(cpus, 2) < 1)
 		return "needs at least one hotpluggable CPU (CONFIG_HOTPLUG_CPU, >= 2 CPUs)";
 	return NULL;
