@@ -28,14 +28,11 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "compat.h"
 #include "virtlife.h"
 
 /* CPUID.1:ECX bit 5: VMX. */
 #define VMX_CPUID_ECX_VMX		BIT(5)
-
-/* IA32_VMX_BASIC (SDM Vol. 3D, A.1). */
-#define VMX_BASIC_REVISION_MASK		GENMASK_ULL(30, 0)
-#define VMX_BASIC_REGION_SIZE_MASK	GENMASK_ULL(44, 32)
 
 /* The VMXON region of each possible CPU, allocated at hardware setup. */
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
@@ -60,19 +57,21 @@ static int vmx_hardware_setup(void)
 		       MSR_IA32_VMX_BASIC);
 		return -EIO;
 	}
-	size = (basic & VMX_BASIC_REGION_SIZE_MASK) >> VMX_BASIC_VMCS_SIZE_SHIFT;
-	memtype = (basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT;
+	/* IA32_VMX_BASIC: SDM Vol. 3D, A.1. */
+	size = vmx_basic_vmcs_size(basic);
+	memtype = vmx_basic_vmcs_mem_type(basic);
 	/*
 	 * As kvm_intel's setup_vmcs_config(): the region fits in a page, may
 	 * lie anywhere in physical memory (bit 48 is 0 on 64-bit CPUs), and
 	 * is accessed write-back.
 	 */
-	if (!size || size > PAGE_SIZE || (basic & VMX_BASIC_64) ||
-	    memtype != VMX_BASIC_MEM_TYPE_WB) {
+	if (!size || size > PAGE_SIZE ||
+	    (basic & VMX_BASIC_32BIT_PHYS_ADDR_ONLY) ||
+	    memtype != X86_MEMTYPE_WB) {
 		pr_err("backend vmx: unsupported IA32_VMX_BASIC %#llx\n", basic);
 		return -EIO;
 	}
-	revision = basic & VMX_BASIC_REVISION_MASK;
+	revision = vmx_basic_vmcs_revision_id(basic);
 
 	r = virtlife_alloc_cpu_pages(&vmx_vmxon_region);
 	if (r)

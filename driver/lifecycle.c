@@ -30,6 +30,7 @@
 #include <linux/syscore_ops.h>
 #include <linux/timekeeping.h>
 
+#include "compat.h"
 #include "virtlife.h"
 
 /*
@@ -255,7 +256,7 @@ static int virtlife_offline_cpu(unsigned int cpu)
  * count cannot change meanwhile (tasks are frozen, and an enabler cannot be
  * frozen while it holds the usage mutex), so it is not taken.
  */
-static int virtlife_suspend(void)
+static int virtlife_suspend(void *data)
 {
 	lockdep_assert_irqs_disabled();
 	lockdep_assert_not_held(&virtlife_usage_lock);
@@ -267,7 +268,7 @@ static int virtlife_suspend(void)
 }
 
 /* Syscore resume: the boot CPU again; the others come back via hotplug. */
-static void virtlife_resume(void)
+static void virtlife_resume(void *data)
 {
 	int r;
 
@@ -324,7 +325,7 @@ static void virtlife_print_shutdown_hook(void)
  * restart.  The usage count is read without its mutex: an enabler may hold
  * it (and it will see system_state and back out).
  */
-static void virtlife_shutdown(void)
+static void virtlife_shutdown(void *data)
 {
 	virtlife_print_shutdown_hook();
 	virtlife_count(VL_CNT_SHUTDOWN_CALLS);
@@ -349,7 +350,7 @@ static void virtlife_shutdown(void)
 static int virtlife_reboot_notify(struct notifier_block *nb,
 				  unsigned long code, void *unused)
 {
-	virtlife_shutdown();
+	virtlife_shutdown(NULL);
 	return NOTIFY_OK;
 }
 
@@ -358,12 +359,16 @@ static struct notifier_block virtlife_reboot_nb = {
 };
 #endif
 
-static struct syscore_ops virtlife_syscore_ops = {
+static const struct syscore_ops virtlife_syscore_ops = {
 	.suspend = virtlife_suspend,
 	.resume = virtlife_resume,
 #ifndef VIRTLIFE_DEFECT_D03	/* D03: a reboot notifier instead */
 	.shutdown = virtlife_shutdown,
 #endif
+};
+
+static struct syscore virtlife_syscore = {
+	.ops = &virtlife_syscore_ops,
 };
 
 /* ---- the emergency-disable backstop (L11) -------------------------------- */
@@ -432,12 +437,12 @@ static void virtlife_backstop_disable_ipi(void *unused)
  * enablers run to their end, reports what is still on, then turns it off.
  */
 static void virtlife_backstop(struct kmsg_dumper *dumper,
-			      enum kmsg_dump_reason reason)
+			      struct kmsg_dump_detail *detail)
 {
 	const struct virtlife_backend *ops;
 	unsigned int cpu, ms;
 
-	if (reason != KMSG_DUMP_SHUTDOWN)
+	if (detail->reason != KMSG_DUMP_SHUTDOWN)
 		return;
 
 	ms = min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
@@ -468,11 +473,9 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 	pr_emerg("backstop: done\n");
 }
 
-static struct kmsg_dumper virtlife_backstop_dumper = {
-	.dump = virtlife_backstop,
-	/* Above KMSG_DUMP_OOPS, so it must be asked for. */
-	.max_reason = KMSG_DUMP_SHUTDOWN,
-};
+/* KMSG_DUMP_SHUTDOWN is above KMSG_DUMP_OOPS, so it must be asked for. */
+VL_DEFINE_KMSG_DUMPER(virtlife_backstop_dumper, virtlife_backstop,
+		      KMSG_DUMP_SHUTDOWN);
 
 /*
  * Arch hooks around the whole enabled period.  The enable hook arms the
@@ -567,7 +570,7 @@ static void virtlife_hotplug_remove(void)
 
 static void virtlife_syscore_register(void)
 {
-	register_syscore_ops(&virtlife_syscore_ops);
+	register_syscore(&virtlife_syscore);
 #ifdef VIRTLIFE_DEFECT_D03
 	/* D03: the shutdown work hooked on the reboot notifier chain. */
 	register_reboot_notifier(&virtlife_reboot_nb);
@@ -580,7 +583,7 @@ static void virtlife_syscore_unregister(void)
 #ifdef VIRTLIFE_DEFECT_D03
 	unregister_reboot_notifier(&virtlife_reboot_nb);
 #endif
-	unregister_syscore_ops(&virtlife_syscore_ops);
+	unregister_syscore(&virtlife_syscore);
 	virtlife_event(VL_EV_SYSCORE_UNREGISTER, 0);
 }
 

@@ -182,11 +182,11 @@ static ssize_t simhw_features_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
+/* No .llseek: not seekable (no_llseek is gone, compat.h). */
 static const struct file_operations simhw_features_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = simhw_features_write,
-	.llseek = no_llseek,
 };
 
 static int __init simhw_init(void)

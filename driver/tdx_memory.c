@@ -27,6 +27,7 @@
 #include <linux/topology.h>
 #include <asm/io.h>
 
+#include "compat.h"
 #include "tdx_core.h"
 
 /* Warn when fewer TDMRs than this are left over (the kernel's rule). */
@@ -315,7 +316,7 @@ static u64 tdx_alloc_pamt_block(int nid, u64 size)
 	unsigned long pfn;
 	struct page *page;
 
-	if (order <= MAX_ORDER - 1) {
+	if (order <= MAX_PAGE_ORDER) {
 		page = alloc_pages_node(nid, GFP_KERNEL | __GFP_THISNODE |
 					__GFP_ZERO | __GFP_NOWARN, order);
 		if (!page)
@@ -386,7 +387,7 @@ static int tdx_tdmr_alloc_pamt(struct tdmr_info *tdmr, int nid,
 		total += size[lvl];
 	}
 
-	if (get_order(total) <= MAX_ORDER - 1)
+	if (get_order(total) <= MAX_PAGE_ORDER)
 		block = tdx_alloc_pamt_block(nid, total);
 	for (lvl = TDX_PS_4K; lvl < TDX_PS_NR; lvl++) {
 		if (block) {
