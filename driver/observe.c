@@ -15,10 +15,12 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -392,6 +394,23 @@ static DEFINE_SPINLOCK(virtlife_delay_lock);
 static int virtlife_delay_point = -1;	/* -1: none */
 static unsigned int virtlife_delay_ms;
 
+/*
+ * Sleep on a hard hrtimer pinned to this CPU, not msleep(): msleep()'s
+ * timer-wheel timer of an idle CPU expires on a busy one (timer
+ * migration, 6.9+), and during a reboot the busy CPU is the one spinning
+ * in the backstop, whose timer softirq a PREEMPT_RT kernel never runs
+ * there (seen on 6.12-rt: the in-flight enabler slept through the whole
+ * backstop wait).  Pinned and hard, the wake-up is this CPU's own
+ * interrupt, as a real enabler's progress would be.
+ */
+static void virtlife_delay_sleep(unsigned int ms)
+{
+	ktime_t left = ms_to_ktime(ms);
+
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	schedule_hrtimeout(&left, HRTIMER_MODE_REL_PINNED_HARD);
+}
+
 void virtlife_delay_at(enum virtlife_delay_point point)
 {
 	unsigned int ms = 0;
@@ -405,7 +424,7 @@ void virtlife_delay_at(enum virtlife_delay_point point)
 
 	pr_info("delay %s %u ms\n", virtlife_delay_point_names[point], ms);
 	virtlife_event(VL_EV_DELAY_BEGIN, ms);
-	msleep(ms);
+	virtlife_delay_sleep(ms);
 	virtlife_event(VL_EV_DELAY_END, ms);
 }
 
