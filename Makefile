@@ -3,14 +3,19 @@
 # virtlife: a kselftest-style conformance suite for the virtualization
 # enable/disable lifecycle, with its reference driver.
 #
-#   make            build the driver (driver/*.ko) and the suite
+#   make            build the modules and the suite for KERNEL in
+#                   build/kernels/RELEASE (tools/build-kernel)
 #   make run_vm     install what is missing, build, boot the default QEMU
 #                   machine and run the whole suite there (the main job)
 #   make check      the project's own tests: warnings-as-errors builds,
 #                   checkpatch, tool self-tests, the suite in the VM, the
 #                   kvm target in the VM, the kselftest tarball under
 #                   run_kselftest.sh, the kill matrix
-#   make run_tests  run the suite on the running kernel (a real host; root)
+#   make run_tests  every program on the running kernel (a real host; root),
+#                   built for it in build/kernels/$(uname -r); a real S3 of
+#                   the host only with VIRTLIFE_HOST_S3=1
+#   make matrix     every kernel (tools/kernel names) x {suite, kvm target}:
+#                   build/matrix/matrix.md and .json (KERNELS="6.1 6.12")
 #   make flake      make run_vm's suite RUNS times (default 5) on the correct
 #                   driver: every case that failed in any run, with its
 #                   messages; exit non-zero if one did (build/flake/)
@@ -30,11 +35,14 @@
 #                   driver state; storm throughput (build/bench/bench.json,
 #                   table.md; about 2.5 minutes; not part of make check)
 #
-# Modules: driver/virtlife_simhw.ko, driver/virtlife_tdx.ko,
-# driver/virtlife.ko (load in that order, unload in reverse).
+# Modules (in build/kernels/RELEASE/driver/): virtlife_simhw.ko, virtlife_tdx.ko,
+# virtlife.ko (load in that order, unload in reverse).
 #
-# Variables: KDIR (kernel build dir for the modules), KSRC (kernel tree for
-# the harness headers and checkpatch; default: Debian's linux-source),
+# Variables: KERNEL (6.1 = the default, 6.1-rt, 6.1-cloud, 6.12, 6.12-rt,
+# 6.12-cloud, or a release string: installed when missing), KSRC (kernel
+# tree for the harness headers, checkpatch and the KVM library; default:
+# that kernel's linux-source), KDIR (make driver: the in-place build's
+# kernel build dir),
 # MACHINE (machine profile, default "default"), VM_TIMEOUT (seconds),
 # REBOOT_TRIALS=full (every enable source and offset of the forced-reboot
 # trials: 48 guests, ~13 min; the default is the quick set, 12 guests),

@@ -263,7 +263,7 @@ TEST_F_TIMEOUT(suspend, real_s3, 90)
 	int ret;
 
 	if (getenv("VIRTLIFE_NO_REAL_SUSPEND"))
-		SKIP(return, "VIRTLIFE_NO_REAL_SUSPEND is set");
+		SKIP(return, "no real S3: VIRTLIFE_NO_REAL_SUSPEND is set (make run_tests on a host sets it unless VIRTLIFE_HOST_S3=1)");
 	if (!vl_exists("/sys/class/rtc/rtc0/wakealarm"))
 		SKIP(return, "no RTC wake alarm (/sys/class/rtc/rtc0/wakealarm)");
 	vl_read("/sys/power/mem_sleep", mem_sleep, sizeof(mem_sleep));
@@ -415,7 +415,7 @@ TEST_F_TIMEOUT(suspend_svm, real_s3, 90)
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	if (getenv("VIRTLIFE_NO_REAL_SUSPEND"))
-		SKIP(return, "VIRTLIFE_NO_REAL_SUSPEND is set");
+		SKIP(return, "no real S3: VIRTLIFE_NO_REAL_SUSPEND is set (make run_tests on a host sets it unless VIRTLIFE_HOST_S3=1)");
 	if (!vl_exists("/sys/class/rtc/rtc0/wakealarm"))
 		SKIP(return, "no RTC wake alarm (/sys/class/rtc/rtc0/wakealarm)");
 	vl_read("/sys/power/mem_sleep", mem_sleep, sizeof(mem_sleep));
