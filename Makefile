@@ -114,24 +114,26 @@ deps:
 	@tools/install-deps
 	@tools/kernel install $(KERNEL)
 
+# The collections' programs (emit_tests), for make run_tests.
+VL_PROGRAMS = $(shell $(MAKE) -s -C selftests emit_tests | sed 's/^virtlife://')
+KVM_PROGRAMS = $(shell $(MAKE) -s -C selftests/kvm emit_tests | sed 's/^virtlife://')
+
 ifeq ($(TARGET),kvm)
 run_tests:
-	@tools/host-check $(HOST_KVER)
 	tools/build-kernel $(HOST_KVER) $(HOST_BUILD_DIR) kvm
 	@mkdir -p $(BUILD)
-	$(HOST_BUILD_DIR)/kvm/run_tests.sh $$(cd $(HOST_BUILD_DIR)/kvm && cat programs) | \
+	$(HOST_BUILD_DIR)/kvm/run_tests.sh $(KVM_PROGRAMS) | \
 		tools/ktap-summary --log $(BUILD)/run_tests.log
 else
 # On a host: every program, with modules built for the running kernel.
 # Steps that disturb a host are opt-in there: VIRTLIFE_HOST_S3=1 lets the
 # suspend cases do a real S3 of this machine (docs/interface.md).
 run_tests:
-	@tools/host-check $(HOST_KVER)
 	tools/build-kernel $(HOST_KVER) $(HOST_BUILD_DIR) virtlife
 	@mkdir -p $(BUILD)
 	VIRTLIFE_MODULE_DIR=$(HOST_BUILD_DIR)/virtlife/modules \
 	$(if $(VIRTLIFE_HOST_S3),,VIRTLIFE_NO_REAL_SUSPEND=1) \
-	$(HOST_BUILD_DIR)/virtlife/run_tests.sh $(shell $(MAKE) -s -C selftests emit_tests | sed 's/^virtlife://') | \
+	$(HOST_BUILD_DIR)/virtlife/run_tests.sh $(VL_PROGRAMS) | \
 		tools/ktap-summary --log $(BUILD)/run_tests.log
 endif
 
