@@ -58,7 +58,84 @@ int hv_kmsg_open(struct hv_kmsg *k);
 bool hv_kmsg_has(struct hv_kmsg *k, const char *needle);
 void hv_kmsg_close(struct hv_kmsg *k);
 
+/* Every message since hv_kmsg_open() (the text after the header), "; "
+ * between them, into @buf; returns how many there were. */
+int hv_kmsg_text(struct hv_kmsg *k, char *buf, size_t len);
+
 /* ---- another hypervisor: KVM ---- */
+/*
+ * KVM's enable/disable rule on the running kernel, chosen by what the
+ * kernel shows (probed when kvm.ko is loaded, kept while it is not), never
+ * by the version number alone (printed, and checked against it):
+ *
+ *   HV_KVM_STARTING  kvm.ko's hotplug callback is kvm_starting_cpu (< 6.3):
+ *                    the state "kvm/cpu:starting" exists from the vendor
+ *                    module's load to its unload; SVM is on every online CPU
+ *                    from the first VM to the last (usage count = VMs).
+ *   HV_KVM_ONLINE    kvm_online_cpu, no kvm.enable_virt_at_load (6.3-6.11):
+ *                    "kvm/cpu:online", the same lifetimes.
+ *   HV_KVM_AT_LOAD   kvm.enable_virt_at_load exists (6.12+): the usage count
+ *                    is 1 from the vendor module's load to its unload when Y
+ *                    (0 when N), plus one per VM; SVM on every online CPU
+ *                    and "kvm/cpu:online" exactly while it is above 0.
+ *   HV_KVM_CORE_REFS x86_virt_get_ref in /proc/kallsyms (7.1+): as
+ *                    HV_KVM_AT_LOAD, the per-CPU enable being a reference
+ *                    in the core kernel's count (arch/x86/virt/hw.c), of
+ *                    which KVM is the only SVM user. Not run here: no 7.1
+ *                    kernel is available.
+ */
+enum hv_kvm_design {
+	HV_KVM_UNKNOWN,		/* kvm.ko never seen loaded */
+	HV_KVM_STARTING,
+	HV_KVM_ONLINE,
+	HV_KVM_AT_LOAD,
+	HV_KVM_CORE_REFS,
+};
+
+struct hv_kvm_rule {
+	enum hv_kvm_design design;
+	int major, minor;	/* uname -r, for the text */
+	bool have_param;	/* kvm.enable_virt_at_load exists */
+	bool enable_at_load;	/* its value (kvm.ko loaded), else the last known */
+	const char *state;	/* the hotplug state's name */
+	char name[64];		/* short, for every failure: "6.12 rule, enable_virt_at_load=N" */
+	char text[512];		/* the whole rule, printed by every case */
+};
+const struct hv_kvm_rule *hv_kvm_rule(void);
+
+/* The usage count the rule implies with @vms VMs (0 when @vendor is not loaded). */
+int hv_kvm_usage_expected(const char *vendor, int vms);
+/* The usage count's share that comes from the vendor module's load. */
+int hv_kvm_usage_at_load(void);
+
+/*
+ * The configurations of kvm.ko a test can ask for: HV_KVM_NO_PARAM (a
+ * kernel without enable_virt_at_load), 0 or 1 (enable_virt_at_load=N/Y).
+ * hv_kvm_configure() loads kvm.ko to see what the kernel has, reloads it
+ * when its value differs, and makes later loads use @at_load; -EOPNOTSUPP
+ * when this kernel has no such configuration (@why: the reason to SKIP).
+ */
+#define HV_KVM_NO_PARAM	(-1)
+int hv_kvm_configure(int at_load, char *why, size_t len);
+const char *hv_kvm_config_name(int at_load);	/* "virt_at_load_N" ... */
+/*
+ * modprobe kvm (with the configured enable_virt_at_load) then @vendor; 0 if
+ * loaded already. On failure -errno and @why: the kernel's own reason, the
+ * messages it printed while the modules were loading (e.g. "RT requires
+ * X86_FEATURE_CONSTANT_TSC"), or that it printed nothing.
+ */
+int hv_kvm_load(const char *vendor, char *why, size_t len);
+bool hv_kvm_loaded(const char *module);	/* /sys/module/@module exists */
+/*
+ * For a program that suspends the machine (a suspend kills the guest's 9p
+ * root: nothing can be exec'ed or read from it afterwards): kvm.ko's and
+ * @vendor's files (modules.dep) copied into memory now, and every later
+ * hv_kvm_load() loads them from there with finit_module() (compressed ones
+ * decompressed by the kernel) instead of modprobe. Their dependencies must
+ * be loaded already (hv_kvm_load() once before). 0 or -errno with @why.
+ */
+int hv_kvm_cache_modules(const char *vendor, char *why, size_t len);
+
 /* modprobe @module (kvm_amd, kvm_intel); 0 or -errno (-ENOENT: failed). */
 int hv_modprobe(const char *module);
 /* rmmod @module and, when unused, kvm. */

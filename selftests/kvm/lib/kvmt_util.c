@@ -10,40 +10,57 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "hwvirt.h"
 #include "kvmt_util.h"
 #include "msr_util.h"
 #include "virtlife_util.h"
 
-#define KVM_PARAM	"/sys/module/kvm/parameters/enable_virt_at_load"
-
-static struct kvmt_rules rules;
-
-const struct kvmt_rules *kvmt_rules(void)
+/*
+ * The kernel's KVM library starts before main(): its constructor
+ * (kvm_util.c's kvm_selftest_init; 6.12: kvm_selftest_arch_init reads
+ * /sys/module/kvm/parameters/force_emulation_prefix) ends the program with
+ * KSFT_SKIP when kvm.ko is not loaded. This constructor runs first
+ * (priorities run before the default one) and loads kvm.ko alone, with its
+ * defaults: kvm_amd, and kvm.ko's configuration for a case, are the
+ * fixture's (kvmt_configure, kvmt_vendor_load), which unloads and reloads
+ * both as the cases need; the library reads kvm's parameters only at
+ * start. Not as root, or when kvm.ko cannot load: the program skips here
+ * with the reason (the library would skip with "Cannot open ...").
+ */
+__attribute__((constructor(101))) static void kvmt_preload(void)
 {
-	struct utsname u;
-	char buf[16] = "";
+	const char *const argv[] = { "modprobe", "kvm", NULL };
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &rules.major, &rules.minor) != 2)
-		rules.major = rules.minor = 0;
-	/*
-	 * A kernel with the parameter has the 6.12 design (backports too).
-	 * vl_read() returns the bytes read ("Y\n"), or -errno without it.
-	 */
-	rules.have_param = vl_read(KVM_PARAM, buf, sizeof(buf)) > 0;
-	rules.enable_at_load = rules.have_param && buf[0] == 'Y';
-	rules.state_while_loaded = !rules.have_param;
-	rules.state = (rules.major < 6 || (rules.major == 6 && rules.minor < 3)) ?
-		      "kvm/cpu:starting" : "kvm/cpu:online";
-	if (rules.state_while_loaded)
-		snprintf(rules.text, sizeof(rules.text),
-			 "%d.%d rule (< 6.12, no enable_virt_at_load): \"%s\" while the vendor module is loaded; SVM on from the first VM to the last",
-			 rules.major, rules.minor, rules.state);
-	else
-		snprintf(rules.text, sizeof(rules.text),
-			 "%d.%d rule (6.12+, enable_virt_at_load=%c): \"%s\" exactly while SVM is on; on %s",
-			 rules.major, rules.minor, rules.enable_at_load ? 'Y' : 'N', rules.state,
-			 rules.enable_at_load ? "from load to unload" : "from the first VM to the last");
-	return &rules;
+	if (hv_kvm_loaded("kvm"))
+		return;
+	if (geteuid()) {
+		printf("1..0 # SKIP needs root (kvm.ko is not loaded, and the KVM library needs it before main())\n");
+		exit(4);
+	}
+	if (vl_run_quiet(argv) || !hv_kvm_loaded("kvm")) {
+		printf("1..0 # SKIP modprobe kvm failed: no KVM in this kernel (CONFIG_KVM)\n");
+		exit(4);
+	}
+}
+
+const struct hv_kvm_rule *kvmt_rules(void)
+{
+	return hv_kvm_rule();
+}
+
+const char *kvmt_rule_name(void)
+{
+	return hv_kvm_rule()->name;
+}
+
+const char *kvmt_rule_text(void)
+{
+	return hv_kvm_rule()->text;
+}
+
+int kvmt_configure(int at_load, char *why, size_t len)
+{
+	return hv_kvm_configure(at_load, why, len);
 }
 
 /* ---- requirements ---- */
@@ -71,7 +88,8 @@ const char *kvmt_vendor(void)
 
 const char *kvmt_unmet(void)
 {
-	static char reason[256];
+	static char reason[KVMT_WHY_LEN + 32];
+	char why[KVMT_WHY_LEN] = "";
 	const char *vendor;
 	int ret;
 
@@ -82,11 +100,9 @@ const char *kvmt_unmet(void)
 		return "the CPU has neither svm nor vmx (no hardware virtualization)";
 	if (strcmp(vendor, "kvm_amd"))
 		return "kvm_intel: no MSR shows a CPU's VMX operation (CR4.VMXE), the SVME checks are AMD-only";
-	ret = kvmt_vendor_load();
+	ret = kvmt_vendor_load_why(why, sizeof(why));
 	if (ret) {
-		snprintf(reason, sizeof(reason),
-			 "kvm_amd does not load (%s): SVM disabled by the firmware or not usable",
-			 strerror(-ret));
+		snprintf(reason, sizeof(reason), "kvm_amd does not load: %s", why);
 		return reason;
 	}
 	if (access("/dev/kvm", F_OK))
@@ -100,20 +116,19 @@ const char *kvmt_unmet(void)
 
 bool kvmt_vendor_loaded(void)
 {
-	return vl_exists("/sys/module/kvm_amd");
+	return hv_kvm_loaded("kvm_amd");
+}
+
+int kvmt_vendor_load_why(char *why, size_t len)
+{
+	char buf[KVMT_WHY_LEN];
+
+	return hv_kvm_load("kvm_amd", why ? why : buf, why ? len : sizeof(buf));
 }
 
 int kvmt_vendor_load(void)
 {
-	const char *const argv[] = { "modprobe", "kvm_amd", NULL };
-	int ret;
-
-	if (kvmt_vendor_loaded())
-		return 0;
-	ret = vl_run_quiet(argv);
-	if (ret < 0)
-		return ret;
-	return kvmt_vendor_loaded() ? 0 : -ENODEV;
+	return kvmt_vendor_load_why(NULL, 0);
 }
 
 int kvmt_vendor_unload(void)
@@ -200,7 +215,8 @@ bool kvmt_state_present(const char *name)
 	return false;
 }
 
-static bool svme_check(const cpu_set_t *cpus, bool on, char *why, size_t len)
+static bool svme_check(const cpu_set_t *cpus, bool on, const char *expl,
+		       char *why, size_t len)
 {
 	char want[256], got[256];
 	cpu_set_t svme, expect;
@@ -217,68 +233,122 @@ static bool svme_check(const cpu_set_t *cpus, bool on, char *why, size_t len)
 		return true;
 	vl_format_cpus(&expect, want, sizeof(want));
 	vl_format_cpus(&svme, got, sizeof(got));
-	snprintf(why, len, "EFER.SVME set on CPUs [%s], expected [%s] (%s)",
-		 got, want, kvmt_rules()->text);
+	snprintf(why, len, "EFER.SVME set on CPUs [%s], expected [%s]%s", got, want, expl);
 	return false;
+}
+
+static bool svme_on(int cpu, bool on, const char *expl, char *why, size_t len)
+{
+	cpu_set_t set;
+	int ret;
+
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+	} else if ((ret = vl_online_cpus(&set))) {
+		snprintf(why, len, "online CPUs: %s", strerror(-ret));
+		return false;
+	}
+	return svme_check(&set, on, expl, why, len);
 }
 
 bool kvmt_svme_all(bool on, char *why, size_t len)
 {
-	cpu_set_t online;
-	int ret = vl_online_cpus(&online);
-
-	if (ret) {
-		snprintf(why, len, "online CPUs: %s", strerror(-ret));
-		return false;
-	}
-	return svme_check(&online, on, why, len);
+	return svme_on(-1, on, "", why, len);
 }
 
 bool kvmt_svme_cpu(int cpu, bool on, char *why, size_t len)
 {
-	cpu_set_t one;
-
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	return svme_check(&one, on, why, len);
+	return svme_on(cpu, on, "", why, len);
 }
 
-bool kvmt_expect_enabled(bool vms)
+int kvmt_usage_expected(int vms)
 {
-	return kvmt_vendor_loaded() && (vms || kvmt_rules()->enable_at_load);
+	return hv_kvm_usage_expected("kvm_amd", vms);
 }
 
-bool kvmt_states_follow_rule(bool vms, char *why, size_t len)
+bool kvmt_expect_enabled(int vms)
 {
-	const struct kvmt_rules *r = kvmt_rules();
+	return kvmt_usage_expected(vms) > 0;
+}
+
+bool kvmt_svme_follow_rule(int cpu, int vms, char *why, size_t len)
+{
+	char expl[160];
+	int usage = kvmt_usage_expected(vms);
+
+	snprintf(expl, sizeof(expl),
+		 " (kvm_amd %s, %d VM%s: usage count %d = %d from load + %d)",
+		 kvmt_vendor_loaded() ? "loaded" : "unloaded", vms, vms == 1 ? "" : "s",
+		 usage, kvmt_vendor_loaded() ? hv_kvm_usage_at_load() : 0,
+		 kvmt_vendor_loaded() ? vms : 0);
+	return svme_on(cpu, usage > 0, expl, why, len);
+}
+
+bool kvmt_states_follow_rule(int vms, char *why, size_t len)
+{
+	const struct hv_kvm_rule *r = kvmt_rules();
 	const char *other = strcmp(r->state, "kvm/cpu:online") ?
 			    "kvm/cpu:online" : "kvm/cpu:starting";
 	bool loaded = kvmt_vendor_loaded();
-	bool want = loaded && (r->state_while_loaded || r->enable_at_load || vms);
+	bool want;
 
+	switch (r->design) {
+	case HV_KVM_STARTING:
+	case HV_KVM_ONLINE:	/* from the vendor's load to its unload */
+		want = loaded;
+		break;
+	case HV_KVM_AT_LOAD:
+	case HV_KVM_CORE_REFS:	/* exactly while the usage count is > 0 */
+		want = kvmt_usage_expected(vms) > 0;
+		break;
+	default:
+		snprintf(why, len, "no rule: %s", r->text);
+		return false;
+	}
 	if (kvmt_state_present(r->state) != want) {
-		snprintf(why, len, "hotplug state \"%s\" %s with kvm_amd %s and %s VM (%s)",
+		snprintf(why, len, "hotplug state \"%s\" %s with kvm_amd %s and %d VM%s (usage count %d)",
 			 r->state, want ? "missing" : "present",
-			 loaded ? "loaded" : "unloaded", vms ? "a" : "no", r->text);
+			 loaded ? "loaded" : "unloaded", vms, vms == 1 ? "" : "s",
+			 kvmt_usage_expected(vms));
 		return false;
 	}
 	if (kvmt_state_present(other)) {
-		snprintf(why, len, "hotplug state \"%s\" present (%s)", other, r->text);
+		snprintf(why, len, "hotplug state \"%s\" present", other);
 		return false;
 	}
 	return true;
 }
 
-bool kvmt_params_follow_rule(char *why, size_t len)
+bool kvmt_params_follow_rule(int at_load, char *why, size_t len)
 {
-	const struct kvmt_rules *r = kvmt_rules();
+	const struct hv_kvm_rule *r = kvmt_rules();
 	bool v612 = r->major > 6 || (r->major == 6 && r->minor >= 12);
+	char buf[16] = "";
+	int n;
 
-	if (r->have_param == v612)
-		return true;
-	snprintf(why, len, "kvm.enable_virt_at_load %s on %d.%d (%s)",
-		 r->have_param ? "present" : "missing", r->major, r->minor, r->text);
-	return false;
+	/* The rule came from the kernel; the version is the cross-check. */
+	if (r->have_param != v612) {
+		snprintf(why, len, "kvm.enable_virt_at_load %s on %d.%d (it exists from 6.12 on)",
+			 r->have_param ? "present" : "missing", r->major, r->minor);
+		return false;
+	}
+	if (!hv_kvm_loaded("kvm")) {
+		snprintf(why, len, "kvm.ko not loaded");
+		return false;
+	}
+	n = vl_read("/sys/module/kvm/parameters/enable_virt_at_load", buf, sizeof(buf));
+	if ((n > 0) != (at_load >= 0)) {
+		snprintf(why, len, "/sys/module/kvm/parameters/enable_virt_at_load %s, configuration %s",
+			 n > 0 ? "present" : "missing", hv_kvm_config_name(at_load));
+		return false;
+	}
+	if (at_load >= 0 && (buf[0] == 'Y') != (at_load == 1)) {
+		snprintf(why, len, "kvm.enable_virt_at_load reads %c, loaded with enable_virt_at_load=%d",
+			 buf[0], at_load);
+		return false;
+	}
+	return true;
 }
 
 bool kvmt_unload_refused(char *why, size_t len)
