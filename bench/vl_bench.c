@@ -162,6 +162,7 @@ enum { FN_ENABLE, FN_DISABLE, NR_FN };
 struct target {
 	const char *name;		/* sim, svm, kvm */
 	const char *fn[NR_FN];
+	const char *fn_new[NR_FN];	/* the same on newer kernels, if renamed */
 	int (*load)(const struct target *t);	/* alone */
 	void (*unload)(void);
 	int (*vm_create)(void);
@@ -245,12 +246,13 @@ static void kvm_vm_close(int vm)
 #define VIRTLIFE_FNS { "__virtlife_enable_this_cpu", "virtlife_disable_this_cpu" }
 
 static const struct target targets[] = {
-	{ "sim", VIRTLIFE_FNS, virtlife_load, virtlife_unload,
+	{ "sim", VIRTLIFE_FNS, { NULL }, virtlife_load, virtlife_unload,
 	  virtlife_vm_create, virtlife_vm_close },
-	{ "svm", VIRTLIFE_FNS, virtlife_load, virtlife_unload,
+	{ "svm", VIRTLIFE_FNS, { NULL }, virtlife_load, virtlife_unload,
 	  virtlife_vm_create, virtlife_vm_close },
-	/* The 6.1 names; 6.12+ has kvm_{en,dis}able_virtualization_cpu(). */
+	/* The 6.1 names; 6.12 renamed them (kvm_main.c), the same wrappers. */
 	{ "kvm", { "hardware_enable_nolock", "hardware_disable_nolock" },
+	  { "kvm_enable_virtualization_cpu", "kvm_disable_virtualization_cpu" },
 	  kvm_load, kvm_unload, kvm_vm_create, kvm_vm_close },
 };
 #define NR_TARGETS (sizeof(targets) / sizeof(targets[0]))
@@ -342,17 +344,37 @@ static int trace_filter(const char * const *fns, int n)
 	return close(fd) ? -errno : 0;
 }
 
+/* Whether the loaded kernel and modules can trace @fn. */
+static bool fn_traceable(const char *fn)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "grep -qE '^%s( |$)' " TRACEFS "/available_filter_functions", fn);
+	return system(cmd) == 0;
+}
+
+/* @t's function @i on this kernel: its new name where that one exists. */
+static const char *target_fn(const struct target *t, int i)
+{
+	if (t->fn_new[i] && fn_traceable(t->fn_new[i]))
+		return t->fn_new[i];
+	return t->fn[i];
+}
+
 /* Trace the functions of @t (added to those already listed). */
 static void trace_add(const struct target *t)
 {
+	const char *fn;
 	int i, j;
 
 	for (i = 0; i < NR_FN; i++) {
+		fn = target_fn(t, i);
 		for (j = 0; j < nr_trace_fns; j++)
-			if (!strcmp(trace_fns[j], t->fn[i]))
+			if (!strcmp(trace_fns[j], fn))
 				break;
 		if (j == nr_trace_fns && nr_trace_fns < MAX_FNS)
-			trace_fns[nr_trace_fns++] = t->fn[i];
+			trace_fns[nr_trace_fns++] = fn;
 	}
 }
 
@@ -505,8 +527,8 @@ static void latency_of(const struct target *t, const struct opts *o)
 	static double en[MAX_SAMPLES], dis[MAX_SAMPLES];
 	static double en_all[MAX_REPS], dis_all[MAX_REPS], create[MAX_REPS];
 	uint64_t t0[MAX_REPS], t1[MAX_REPS], t2[MAX_REPS];
-	int fen = trace_fn_index(t->fn[FN_ENABLE]);
-	int fdis = trace_fn_index(t->fn[FN_DISABLE]);
+	int fen = trace_fn_index(target_fn(t, FN_ENABLE));
+	int fdis = trace_fn_index(target_fn(t, FN_DISABLE));
 	int i, k, r, nen, ndis, nall, ndall, bad;
 	struct utsname u;
 
