@@ -222,21 +222,7 @@ FIXTURE(svm_kvm) {
 	char skip_buf[VL_WHY_LEN];
 };
 
-FIXTURE_VARIANT(svm_kvm) {
-	int at_load;		/* HV_KVM_NO_PARAM, 0 or 1 */
-};
-
-FIXTURE_VARIANT_ADD(svm_kvm, no_virt_at_load) {
-	.at_load = HV_KVM_NO_PARAM,
-};
-
-FIXTURE_VARIANT_ADD(svm_kvm, virt_at_load_Y) {
-	.at_load = 1,
-};
-
-FIXTURE_VARIANT_ADD(svm_kvm, virt_at_load_N) {
-	.at_load = 0,
-};
+HV_KVM_CONFIG_VARIANTS(svm_kvm);
 
 /*
  * The harness runs the test after a SKIP in the setup: the setup leaves

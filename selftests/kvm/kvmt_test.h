@@ -56,21 +56,7 @@ FIXTURE(kvm) {
 	char skip_buf[KVMT_WHY_LEN];
 };
 
-FIXTURE_VARIANT(kvm) {
-	int at_load;		/* HV_KVM_NO_PARAM, 0 or 1 */
-};
-
-FIXTURE_VARIANT_ADD(kvm, no_virt_at_load) {
-	.at_load = HV_KVM_NO_PARAM,
-};
-
-FIXTURE_VARIANT_ADD(kvm, virt_at_load_Y) {
-	.at_load = 1,
-};
-
-FIXTURE_VARIANT_ADD(kvm, virt_at_load_N) {
-	.at_load = 0,
-};
+HV_KVM_CONFIG_VARIANTS(kvm);
 
 /*
  * A SKIP in a setup is not the same in every harness (6.1's runs the test

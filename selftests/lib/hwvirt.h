@@ -118,6 +118,25 @@ int hv_kvm_usage_at_load(void);
 #define HV_KVM_NO_PARAM	(-1)
 int hv_kvm_configure(int at_load, char *why, size_t len);
 const char *hv_kvm_config_name(int at_load);	/* "virt_at_load_N" ... */
+
+/*
+ * A harness fixture's variants, one per configuration (the case names say
+ * which: FIXTURE.virt_at_load_Y.CASE); variant->at_load is the value to
+ * pass to hv_kvm_configure(). Needs kselftest_harness.h.
+ */
+#define HV_KVM_CONFIG_VARIANTS(fixture)					\
+	FIXTURE_VARIANT(fixture) {					\
+		int at_load;	/* HV_KVM_NO_PARAM, 0 or 1 */		\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, no_virt_at_load) {			\
+		.at_load = HV_KVM_NO_PARAM,				\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, virt_at_load_Y) {			\
+		.at_load = 1,						\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, virt_at_load_N) {			\
+		.at_load = 0,						\
+	}
 /*
  * modprobe kvm (with the configured enable_virt_at_load) then @vendor; 0 if
  * loaded already. On failure -errno and @why: the kernel's own reason, the
