@@ -7,18 +7,35 @@
 # "# " diagnostics or verdicts the parsers already know:
 #   - the time each program took;
 #   - a kernel WARN/BUG/oops logged while a program ran fails that program,
-#     with the dmesg lines shown.
+#     with the dmesg lines shown;
+#   - a program that skipped as a whole (exit 4) has its reason on its
+#     line: "ok N selftests: virtlife: tdx_host # SKIP not a TDX host ...".
 #
-# usage: run_tests.sh [PROGRAM...]   (default: every program in settings' dir)
+# usage: run_tests.sh [-h|--help] [PROGRAM...]
+#        (default: every program in this directory)
 # env:   VIRTLIFE_TIMEOUT overrides the per-program timeout of ./settings;
 #        VIRTLIFE_STOP_ON_FAIL=1 stops after the first failing program (the
-#        programs not run are left out of the count, and the plan says so).
+#        programs not run are left out of the count, and the plan says so);
+#        VIRTLIFE_FILTER="-r fixture.variant.test ..." selects cases in
+#        every program (its -h: -f/-F -v/-V -t/-T -r; "PROGRAM -l" lists).
 set -u
+
+usage() {
+	sed -n '/^# usage:/,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'
+}
+case ${1:-} in
+-h|--help) usage; exit 0 ;;
+-*) echo "run_tests.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 collection=virtlife
 progs=("$@")
-[ ${#progs[@]} -gt 0 ] || progs=(reload usage hotplug compat rollback ordering setup knobs storm suspend)
+if [ ${#progs[@]} = 0 ]; then
+	for f in "$here"/*; do
+		[ -f "$f" ] && [ -x "$f" ] && [ "${f##*/}" != run_tests.sh ] && progs+=("${f##*/}")
+	done
+fi
 
 timeout_s=45
 if [ -r "$here/settings" ]; then
@@ -64,6 +81,10 @@ for prog in "${progs[@]}"; do
 	wait $pid
 	rc=$?
 	wait $follower
+	# A whole-program skip's reason: the case stream's summary line, else
+	# ksft_exit_skip's plan line or the last skipped case.
+	reason=$(sed -n 's/^# skip-reason: //p' "$log" | tail -n 1)
+	[ -n "$reason" ] || reason=$(grep -E '^(1\.\.0|ok [0-9]+)( .*)? # SKIP' "$log" | tail -n 1 | sed 's/.*# SKIP *//')
 	rm -f "$log"
 	printf '# time: %s %s s\n' "$prog" \
 		"$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
@@ -75,7 +96,7 @@ for prog in "${progs[@]}"; do
 	else
 		case $rc in
 		0) verdict="ok $num $hdr" ;;
-		4) verdict="ok $num $hdr # SKIP" ;;
+		4) verdict="ok $num $hdr # SKIP${reason:+ $reason}" ;;
 		124|137) echo "#"; verdict="not ok $num $hdr # TIMEOUT $timeout_s seconds" ;;
 		*) verdict="not ok $num $hdr # exit=$rc" ;;
 		esac

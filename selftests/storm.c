@@ -158,7 +158,7 @@ FIXTURE_SETUP(storm)
 	self->s.ncpus = vl_hotpluggable_cpus(self->s.cpus, CPU_SETSIZE);
 }
 
-VL_STANDARD_TEARDOWN(storm)
+VL_TEARDOWN_CHECKED(storm, vl_events_dump("storm"), vl_teardown)
 
 TEST_F_TIMEOUT(storm, vms_and_hotplug, 600)
 {

@@ -224,7 +224,7 @@ FIXTURE_SETUP(suspend)
 	self->seq = vl_last_seq();
 }
 
-VL_STANDARD_TEARDOWN(suspend)
+VL_TEARDOWN_CHECKED(suspend, vl_events_dump("suspend"), vl_teardown)
 
 /* After one suspend/resume cycle: the calls, the order, the state. */
 static void check_cycle(struct __test_metadata *_metadata,
@@ -464,8 +464,7 @@ static void skip_if_on_9p(void)
 		ksft_exit_skip("this program is on 9p, which does not survive a suspend: run it from tmpfs (tools/run-suite does)\n");
 }
 
-int main(int argc, char **argv)
-{
+VL_MAIN_WITH({
 	const char *why = vl_config_error();
 
 	if (why)
@@ -481,5 +480,4 @@ int main(int argc, char **argv)
 	if (hv_cpu_flag("svm"))
 		msr_driver_ready();
 	atexit(tdx_final_cleanup);
-	return test_harness_run(argc, argv);
-}
+})

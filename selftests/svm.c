@@ -490,8 +490,7 @@ TEST_F(svm_kvm, kvm_refused)
 	ASSERT_STATE(hv_svm_state_consistent);
 }
 
-int main(int argc, char **argv)
-{
+VL_MAIN_WITH({
 	const char *unmet = vl_config_error();
 
 	if (unmet)
@@ -501,5 +500,4 @@ int main(int argc, char **argv)
 		unmet = hv_svm_unmet();
 	if (unmet)
 		ksft_exit_skip("%s\n", unmet);
-	return test_harness_run(argc, argv);
-}
+})

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "harness_main.h"
 
 #define NOT_TDX_HOST "not a TDX host (no tdx_host_platform in /proc/cpuinfo)"
 
@@ -469,4 +470,4 @@ TEST_F(tdx_host, misc_cgroup_tdx_capacity)
 		       h->misc_tdx < 0 ? "nothing of tdx: " : "tdx ", h->misc_tdx);
 }
 
-TEST_HARNESS_MAIN
+VL_MAIN_WITH((void)0)

@@ -42,8 +42,7 @@ static inline void tdx_final_cleanup(void)
 
 	if (!tdx_teardown(why, sizeof(why))) {
 		printf("# final cleanup: %s\n", why);
-		fflush(stdout);
-		_exit(KSFT_FAIL);
+		case_stream_fail_at_exit();
 	}
 }
 

@@ -8,6 +8,7 @@
 #define VL_TEST_H
 
 #include "kselftest_harness.h"
+#include "harness_main.h"
 #include "virtlife_util.h"
 
 #define VL_BASE_NEEDS	(VL_NEED_ROOT | VL_NEED_DEBUGFS | VL_NEED_MODULES)
@@ -20,8 +21,7 @@
 
 /* The same, running @before (a statement) just before the tests. */
 #define VL_HARNESS_MAIN_THEN(needs, before)				\
-	int main(int argc, char **argv)					\
-	{								\
+	VL_MAIN_WITH({							\
 		const char *unmet = vl_config_error();			\
 									\
 		if (unmet)						\
@@ -30,8 +30,7 @@
 		if (unmet)						\
 			ksft_exit_skip("%s\n", unmet);			\
 		before;							\
-		return test_harness_run(argc, argv);			\
-	}
+	})
 
 /* Fail the test with the reason when an invariant check fails. */
 #define ASSERT_STATE(check)						\

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "harness_main.h"
 #include "hwvirt.h"
 #include "kvmt_util.h"
 
@@ -134,8 +135,7 @@ FIXTURE_TEARDOWN(kvm)
  * modules are kept in memory first (hv_kvm_cache_modules).
  */
 #define __KVMT_MAIN(cache)						\
-	int main(int argc, char **argv)					\
-	{								\
+	VL_MAIN_WITH({							\
 		char why[KVMT_WHY_LEN] = "";				\
 		const char *unmet = kvmt_unmet();			\
 									\
@@ -143,8 +143,7 @@ FIXTURE_TEARDOWN(kvm)
 			ksft_exit_skip("%s\n", unmet);			\
 		if (cache && hv_kvm_cache_modules("kvm_amd", why, sizeof(why))) \
 			ksft_exit_fail_msg("keeping kvm.ko and kvm_amd in memory: %s\n", why); \
-		return test_harness_run(argc, argv);			\
-	}
+	})
 #define KVMT_HARNESS_MAIN		__KVMT_MAIN(0)
 #define KVMT_HARNESS_MAIN_SUSPENDING	__KVMT_MAIN(1)
 

@@ -838,6 +838,35 @@ void vl_events_free(struct vl_events *evs)
 	evs->n = 0;
 }
 
+/*
+ * The driver's whole event log, for the run's report: tools/results draws
+ * it as a per-CPU timeline. The case stream (case_stream.c) puts the
+ * running case's name after "begin" and "end".
+ */
+void vl_events_dump(const char *label)
+{
+	struct vl_events evs;
+	int i, n = vl_events_since(0, &evs);
+	uint64_t dropped = 0;
+
+	if (n < 0) {
+		printf("# vl-events: none (%s: %s)\n", label, strerror(-n));
+		fflush(stdout);
+		return;
+	}
+	vl_counter("events_dropped", &dropped);
+	printf("# vl-events: begin cpus=%ld label=%s\n",
+	       sysconf(_SC_NPROCESSORS_CONF), label);
+	for (i = 0; i < evs.n; i++)
+		printf("# vl-event: %llu %d %s %lld\n",
+		       (unsigned long long)evs.ev[i].ns, evs.ev[i].cpu,
+		       evs.ev[i].name, evs.ev[i].arg);
+	printf("# vl-events: end count=%d dropped=%llu\n", evs.n,
+	       (unsigned long long)dropped);
+	fflush(stdout);
+	vl_events_free(&evs);
+}
+
 uint64_t vl_last_seq(void)
 {
 	struct vl_events evs;

@@ -136,6 +136,8 @@ struct vl_events {
 /* Events with seq > since; returns count or -errno. Free with vl_events_free. */
 int vl_events_since(uint64_t since, struct vl_events *out);
 void vl_events_free(struct vl_events *evs);
+/* The whole log on stdout ("# vl-event: NS CPU NAME ARG" lines). */
+void vl_events_dump(const char *label);
 uint64_t vl_last_seq(void);
 /* Index of the first event named @name at or after @from, or -1. */
 int vl_event_find(const struct vl_events *evs, int from, const char *name);
