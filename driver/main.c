@@ -159,6 +159,8 @@ module_exit(virtlife_exit);
 
 MODULE_DESCRIPTION("virtlife: virtualization enable/disable lifecycle reference driver");
 MODULE_LICENSE("GPL");
+/* A test module: loading it taints the kernel with TAINT_TEST (N). */
+MODULE_INFO(test, "Y");
 #ifdef VIRTLIFE_DEFECT
 MODULE_INFO(defect, VIRTLIFE_DEFECT);
 #endif

@@ -233,3 +233,5 @@ module_exit(simhw_exit);
 
 MODULE_DESCRIPTION("virtlife simulated per-CPU virtualization hardware and TDX module");
 MODULE_LICENSE("GPL");
+/* A test module: loading it taints the kernel with TAINT_TEST (N). */
+MODULE_INFO(test, "Y");

@@ -788,6 +788,8 @@ module_exit(virtlife_tdx_exit);
 
 MODULE_DESCRIPTION("virtlife: TDX host core (once-per-boot TDX module initialization)");
 MODULE_LICENSE("GPL");
+/* A test module: loading it taints the kernel with TAINT_TEST (N). */
+MODULE_INFO(test, "Y");
 #ifdef VIRTLIFE_DEFECT
 MODULE_INFO(defect, VIRTLIFE_DEFECT);
 #endif
