@@ -123,7 +123,8 @@ run_tests:
 	tools/build-kernel $(HOST_KVER) $(HOST_BUILD_DIR) kvm
 	@mkdir -p $(BUILD)
 	$(HOST_BUILD_DIR)/kvm/run_tests.sh $(KVM_PROGRAMS) | \
-		tools/ktap-summary --log $(BUILD)/run_tests.log
+		tools/ktap-summary --log $(BUILD)/run_tests.log; rc=$$?; \
+	$(RESULTS_RUN_TESTS) || { echo "run_tests: tools/results failed"; [ $$rc != 0 ] || rc=1; }; exit $$rc
 else
 # On a host: every program, with modules built for the running kernel.
 # Steps that disturb a host are opt-in there: VIRTLIFE_HOST_S3=1 lets the
@@ -134,8 +135,12 @@ run_tests:
 	VIRTLIFE_MODULE_DIR=$(HOST_BUILD_DIR)/virtlife/modules \
 	$(if $(VIRTLIFE_HOST_S3),,VIRTLIFE_NO_REAL_SUSPEND=1) \
 	$(HOST_BUILD_DIR)/virtlife/run_tests.sh $(VL_PROGRAMS) | \
-		tools/ktap-summary --log $(BUILD)/run_tests.log
+		tools/ktap-summary --log $(BUILD)/run_tests.log; rc=$$?; \
+	$(RESULTS_RUN_TESTS) || { echo "run_tests: tools/results failed"; [ $$rc != 0 ] || rc=1; }; exit $$rc
 endif
+# The run's results and report (tools/results): build/run_tests/.
+RESULTS_RUN_TESTS = tools/results --ktap $(BUILD)/run_tests.log --out $(BUILD)/run_tests \
+	--title "make run_tests TARGET=$(TARGET) on $(HOST_KVER)"
 
 # The main job. Deps first (the kernel too), then the build for the VM's
 # kernel in its own directory, then the guests running the whole suite; the
@@ -154,6 +159,9 @@ run_vm: deps
 		$(if $(BIG_PROGRAMS),--big-programs "$(BIG_PROGRAMS)") \
 		$(if $(BIG_WHEN),--big-when $(BIG_WHEN))) 2>&1 | \
 		tools/ktap-summary --log $(RUN_VM_LOGS)/ktap.log; rc=$$?; \
+	tools/results --ktap $(RUN_VM_LOGS)/ktap.log --guests $(RUN_VM_LOGS)/guests \
+		--title "make run_vm TARGET=$(TARGET) KERNEL=$(KERNEL) ($(VM_KVER)), machine $(MACHINE)" || \
+		{ echo "run_vm: tools/results failed"; [ $$rc != 0 ] || rc=1; }; \
 	echo "run_vm: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 # The whole suite RUNS times (default 5) on the correct driver: every case
@@ -166,7 +174,9 @@ flake: deps
 selfcheck: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) \
-		tools/selfcheck $(if $(QUICK),--quick,--update-catchers)
+		tools/selfcheck $(if $(QUICK),--quick,--update-catchers); rc=$$?; \
+	tools/results --selfcheck $(BUILD)/selfcheck --title "make selfcheck$(if $(QUICK), QUICK=1): the kill matrix" || \
+		{ echo "selfcheck: tools/results failed"; [ $$rc != 0 ] || rc=1; }; exit $$rc
 
 # Every kernel of tools/kernel names x {suite, kvm target}: one table
 # (build/matrix/matrix.md, matrix.json). Not part of make check.
