@@ -122,7 +122,7 @@ ifeq ($(TARGET),kvm)
 run_tests:
 	tools/build-kernel $(HOST_KVER) $(HOST_BUILD_DIR) kvm
 	@mkdir -p $(BUILD)
-	$(HOST_BUILD_DIR)/kvm/run_tests.sh $(KVM_PROGRAMS) | \
+	$(HOST_BUILD_DIR)/kvm/run_tests.sh $(or $(PROGRAMS),$(KVM_PROGRAMS)) | \
 		tools/ktap-summary --log $(BUILD)/run_tests.log; rc=$$?; \
 	$(RESULTS_RUN_TESTS) || { echo "run_tests: tools/results failed"; [ $$rc != 0 ] || rc=1; }; exit $$rc
 else
@@ -134,7 +134,7 @@ run_tests:
 	@mkdir -p $(BUILD)
 	VIRTLIFE_MODULE_DIR=$(HOST_BUILD_DIR)/virtlife/modules \
 	$(if $(VIRTLIFE_HOST_S3),,VIRTLIFE_NO_REAL_SUSPEND=1) \
-	$(HOST_BUILD_DIR)/virtlife/run_tests.sh $(VL_PROGRAMS) | \
+	$(HOST_BUILD_DIR)/virtlife/run_tests.sh $(or $(PROGRAMS),$(VL_PROGRAMS)) | \
 		tools/ktap-summary --log $(BUILD)/run_tests.log; rc=$$?; \
 	$(RESULTS_RUN_TESTS) || { echo "run_tests: tools/results failed"; [ $$rc != 0 ] || rc=1; }; exit $$rc
 endif
@@ -147,6 +147,17 @@ RESULTS_RUN_TESTS = tools/results --ktap $(BUILD)/run_tests.log --out $(BUILD)/r
 # KTAP stream and the consoles are kept.
 RUN_VM_LOGS = $(BUILD)/run_vm$(if $(filter kvm,$(TARGET)),-kvm)$(if $(filter-out $(DEFAULT_KERNEL),$(KERNEL)),-$(KERNEL))
 DEFAULT_KERNEL := $(shell tools/kernel default)
+# PROGRAMS="hotplug compat": only these programs (make run_vm: each where it
+# runs; suspend, reboot_trials and big:PROGRAM are names too). FILTER="-r
+# fixture.variant.test": only these cases in each program (the harness's
+# filters, run_tests.sh --help). REBOOT_TRIALS=off|quick|full.
+ifneq ($(filter-out off quick full,$(REBOOT_TRIALS)),)
+$(error REBOOT_TRIALS is off, quick (the default) or full)
+endif
+ifdef FILTER
+export VIRTLIFE_FILTER := $(FILTER)
+endif
+
 run_vm: deps
 	@$(MAKE) --no-print-directory $(if $(filter kvm,$(TARGET)),kvm,kernel-build) KVER=$(VM_KVER)
 	@mkdir -p $(RUN_VM_LOGS)
@@ -155,7 +166,9 @@ run_vm: deps
 	@set -o pipefail; start=$$(date +%s); \
 	VL_BUILD=$(KBUILD_DIR) tools/run-suite --target $(TARGET) --machine $(MACHINE) \
 		--kernel /boot/vmlinuz-$(VM_KVER) --timeout $(VM_TIMEOUT) --out $(RUN_VM_LOGS)/guests \
+		$(if $(PROGRAMS),--programs "$(PROGRAMS)") \
 		$(if $(filter virtlife,$(TARGET)),$(if $(filter full,$(REBOOT_TRIALS)),,--quick) \
+		$(if $(filter off,$(REBOOT_TRIALS)),--no-reboot-trials) \
 		$(if $(BIG_PROGRAMS),--big-programs "$(BIG_PROGRAMS)") \
 		$(if $(BIG_WHEN),--big-when $(BIG_WHEN))) 2>&1 | \
 		tools/ktap-summary --log $(RUN_VM_LOGS)/ktap.log; rc=$$?; \
@@ -253,6 +266,10 @@ bench: deps
 	VL_BUILD=$(KBUILD_DIR) tools/bench --kernel /boot/vmlinuz-$(VM_KVER) \
 		--out $(BUILD)/bench$(if $(filter-out $(DEFAULT_KERNEL),$(KERNEL)),-$(KERNEL))
 
+# The header of this file: every target and variable.
+help:
+	@sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' $(firstword $(MAKEFILE_LIST))
+
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C selftests clean
@@ -260,4 +277,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: all kernel-build matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
+.PHONY: help all kernel-build matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
