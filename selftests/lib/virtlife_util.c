@@ -247,9 +247,19 @@ static bool module_dir_ok(const char *dir)
 	return true;
 }
 
+/* VIRTLIFE_INSTALLED_MODULES=1: the installed modules even beside modules/. */
+static bool want_installed(void)
+{
+	const char *env = getenv("VIRTLIFE_INSTALLED_MODULES");
+
+	return env && !strcmp(env, "1");
+}
+
 /*
  * Where the modules are: $VIRTLIFE_MODULE_DIR, else beside the installed
  * test programs (modules/), else the source tree's driver/ next to selftests/.
+ * NULL otherwise: then each module is the one installed for the running
+ * kernel (installed_module()), unless $VIRTLIFE_MODULE_DIR was given.
  */
 const char *vl_module_dir(void)
 {
@@ -260,6 +270,8 @@ const char *vl_module_dir(void)
 
 	if (env && *env)
 		return module_dir_ok(env) ? env : NULL;
+	if (want_installed())
+		return NULL;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return NULL;
@@ -295,19 +307,149 @@ bool vl_simhw_loaded(void)
 	return module_loaded("virtlife_simhw");
 }
 
-static int load_module(const char *name, const char *params)
+/*
+ * The module @name installed for the running kernel, the file modprobe would
+ * load: kmod's own lookup (modinfo -n: modules.dep of /lib/modules/RELEASE,
+ * updates/ before kernel/, as depmod ordered it), into @path. 0, or -ENOENT
+ * when it is not installed (or built in). Looked up once per module.
+ */
+static int installed_module(const char *name, char *path, size_t size)
+{
+	static struct {
+		const char *name;
+		int ret;
+		char path[PATH_MAX];
+	} cache[sizeof(vl_modules) / sizeof(vl_modules[0])];
+	size_t i, total = 0;
+	int fds[2], status, ret = -ENOENT;
+	ssize_t n;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(cache) / sizeof(cache[0]) && cache[i].name; i++) {
+		if (!strcmp(cache[i].name, name)) {
+			snprintf(path, size, "%s", cache[i].path);
+			return cache[i].ret;
+		}
+	}
+	if (pipe(fds))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(fds[1], STDOUT_FILENO);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		/* /sbin may not be on a test runner's PATH. */
+		execlp("modinfo", "modinfo", "-n", name, (char *)NULL);
+		execl("/sbin/modinfo", "modinfo", "-n", name, (char *)NULL);
+		execl("/usr/sbin/modinfo", "modinfo", "-n", name, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (total < size - 1 &&
+	       (n = read(fds[0], path + total, size - 1 - total)) > 0)
+		total += n;
+	close(fds[0]);
+	path[total] = '\0';
+	path[strcspn(path, "\n")] = '\0';
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    !WEXITSTATUS(status) && path[0] == '/' && vl_exists(path))
+		ret = 0;
+	if (ret)
+		*path = '\0';
+	if (i < sizeof(cache) / sizeof(cache[0])) {
+		cache[i].name = name;
+		cache[i].ret = ret;
+		snprintf(cache[i].path, sizeof(cache[i].path), "%s", path);
+	}
+	return ret;
+}
+
+/* The file of module @name: in the module directory, else the installed one. */
+static int module_path(const char *name, char *path, size_t size)
 {
 	const char *dir = vl_module_dir();
-	char path[PATH_MAX + 64];
-	int fd, ret;
+	const char *env = getenv("VIRTLIFE_MODULE_DIR");
 
-	if (!dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	if (dir) {
+		snprintf(path, size, "%s/%s.ko", dir, name);
+		return 0;
+	}
+	if (env && *env)
+		return -ENOENT;	/* asked for that directory only */
+	return installed_module(name, path, size);
+}
+
+/*
+ * NULL when every module is found, else which one is not and where it was
+ * looked for.
+ */
+static const char *modules_missing(void)
+{
+	static char why[PATH_MAX + 256];
+	const char *env = getenv("VIRTLIFE_MODULE_DIR");
+	char path[PATH_MAX + 64], exe[PATH_MAX] = "";
+	struct utsname u;
+	size_t i;
+	ssize_t n;
+
+	if (vl_module_dir())
+		return NULL;
+	for (i = sizeof(vl_modules) / sizeof(vl_modules[0]); i-- > 0;) {
+		if (!module_path(vl_modules[i], path, sizeof(path)))
+			continue;
+		if (env && *env) {
+			snprintf(why, sizeof(why), "%s.ko: not in VIRTLIFE_MODULE_DIR=%s",
+				 vl_modules[i], env);
+			return why;
+		}
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		if (strrchr(exe, '/'))
+			*strrchr(exe, '/') = '\0';
+		if (uname(&u))
+			snprintf(u.release, sizeof(u.release), "this kernel");
+		if (want_installed())
+			snprintf(why, sizeof(why),
+				 "%s.ko: not installed for %s (VIRTLIFE_INSTALLED_MODULES=1; make modules_install or dkms install)",
+				 vl_modules[i], u.release);
+		else
+			snprintf(why, sizeof(why),
+				 "%s.ko: not in VIRTLIFE_MODULE_DIR (unset), %s/modules or %s/../driver, and not installed for %s (make modules_install or dkms install)",
+				 vl_modules[i], exe, exe, u.release);
+		return why;
+	}
+	return NULL;
+}
+
+/* finit_module() decompresses .ko.xz/.zst/.gz itself with this flag (5.17+). */
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4
+#endif
+
+static int load_module(const char *name, const char *params)
+{
+	char path[PATH_MAX + 64];
+	const char *ext;
+	int fd, ret, flags = 0;
+
+	ret = module_path(name, path, sizeof(path));
+	if (ret)
+		return ret;
+	ext = strrchr(path, '.');
+	if (ext && (!strcmp(ext, ".xz") || !strcmp(ext, ".zst") || !strcmp(ext, ".gz")))
+		flags |= MODULE_INIT_COMPRESSED_FILE;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, params ? params : "", 0);
+	ret = syscall(__NR_finit_module, fd, params ? params : "", flags);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
@@ -415,6 +557,9 @@ const char *vl_config_error(void)
 	/* Asked for modules somewhere: their absence is an error, not a skip. */
 	if (env && *env && !module_dir_ok(env))
 		return "VIRTLIFE_MODULE_DIR lacks one of virtlife.ko, virtlife_tdx.ko, virtlife_simhw.ko";
+	/* So is asking for the installed ones (VIRTLIFE_INSTALLED_MODULES=1). */
+	if (!(env && *env) && want_installed())
+		return modules_missing();
 	return NULL;
 }
 
@@ -459,10 +604,12 @@ static const char *modules_refused(void)
 	struct utsname u;
 	int ret;
 
-	if (!dir || uname(&u))
+	if (uname(&u))
 		return NULL;
-	snprintf(path, sizeof(path), "%s/KERNEL", dir);
-	if (vl_read(path, built, sizeof(built)) > 0) {
+	/* Installed modules (no directory) are the running kernel's by place. */
+	if (dir)
+		snprintf(path, sizeof(path), "%s/KERNEL", dir);
+	if (dir && vl_read(path, built, sizeof(built)) > 0) {
 		built[strcspn(built, "\n")] = '\0';
 		if (strcmp(built, u.release)) {
 			snprintf(why, sizeof(why),
@@ -499,8 +646,8 @@ const char *vl_unmet(unsigned int needs)
 	if ((needs & VL_NEED_DEBUGFS) &&
 	    access("/sys/kernel/debug", R_OK | X_OK))
 		return "debugfs is not mounted or not readable";
-	if ((needs & VL_NEED_MODULES) && !vl_module_dir())
-		return "virtlife modules not found (build them with make, or set VIRTLIFE_MODULE_DIR)";
+	if ((needs & VL_NEED_MODULES) && (refused = modules_missing()))
+		return refused;
 	if ((needs & VL_NEED_MODULES) && (refused = modules_refused()))
 		return refused;
 	if ((needs & VL_NEED_HOTPLUG) && vl_hotpluggable_cpus(cpus, 2) < 1)
