@@ -4,18 +4,26 @@
 # enable/disable lifecycle, with its reference driver.
 #
 #   make            build the modules and the suite for KERNEL in
-#                   build/kernels/RELEASE (tools/build-kernel)
+#                   build/kernels/RELEASE (tools/build-kernel); the same as
+#                   make kernel-build [KVER=RELEASE] [WERROR=1]
+#   make help       this text
+#   make deps       install what the project needs (tools/install-deps) and
+#                   KERNEL (tools/kernel install)
 #   make run_vm     install what is missing, build, boot the default QEMU
-#                   machine and run the whole suite there (the main job)
+#                   machine and run the whole suite there (the main job);
+#                   build/run_vm/: ktap.log, ktap-strict.log, results.json,
+#                   junit.xml, report.html (tools/results), guests/
 #   make check      the project's own tests: warnings-as-errors builds,
-#                   checkpatch, tool self-tests, the suite in the VM, the
-#                   kvm target in the VM, the kselftest tarball under
-#                   run_kselftest.sh, the kill matrix
+#                   checkpatch, tool self-tests, interfaces (tools/tests/
+#                   interfaces), the suite in the VM, the kvm target in the
+#                   VM, the kselftest tarball under run_kselftest.sh, the
+#                   kill matrix; "check: N passed, N failed"
 #   make run_tests  every program on the running kernel (a real host; root),
 #                   built for it in build/kernels/$(uname -r); a real S3 of
-#                   the host only with VIRTLIFE_HOST_S3=1
+#                   the host only with VIRTLIFE_HOST_S3=1 (build/run_tests.*)
 #   make matrix     every kernel (tools/kernel names) x {suite, kvm target}:
-#                   build/matrix/matrix.md and .json (KERNELS="6.1 6.12")
+#                   build/matrix/matrix.md and .json (KERNELS="6.1 6.12",
+#                   TARGETS="virtlife kvm")
 #   make flake      make run_vm's suite RUNS times (default 5) on the correct
 #                   driver: every case that failed in any run, with its
 #                   messages; exit non-zero if one did (build/flake/)
@@ -23,9 +31,14 @@
 #                   be caught by the suite; each runs the whole suite and
 #                   fixtures/selfcheck/catchers is rewritten (QUICK=1, as
 #                   make check: each variant runs the part that caught it
-#                   last, the whole suite when that no longer does)
-#   make install    INSTALL_PATH=DIR: a kselftest collection (virtlife/)
+#                   last, the whole suite when that no longer does);
+#                   build/selfcheck/report.html has the defects x programs grid
+#   make install    INSTALL_PATH=DIR (or KSFT_INSTALL_PATH): a kselftest
+#                   collection (virtlife/)
 #   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
+#   make check_install  that tarball under the kernel's run_kselftest.sh in
+#                   the VM, then on OTHER_KERNEL (default 6.12): it must skip
+#                   and say which kernel its modules are for
 #   make tdx-sizes  TDX initialization in guests of 2, 4 and 8 GiB: TDMRs,
 #                   PAMT per node against the formula, init time, SEAMCALLs
 #                   (build/tdx-sizes/sizes.json; not part of make check)
@@ -34,29 +47,39 @@
 #                   svm) and kvm_amd; CPU offline+online cycle cost per
 #                   driver state; storm throughput (build/bench/bench.json,
 #                   table.md; about 2.5 minutes; not part of make check)
+#   make checkpatch the driver's sources through the kernel's checkpatch.pl
+#   make driver, make selftests   in-place developer builds (KDIR)
+#   make clean      remove every build product (build/ and in-place builds)
 #
 # Modules (in build/kernels/RELEASE/driver/): virtlife_simhw.ko, virtlife_tdx.ko,
 # virtlife.ko (load in that order, unload in reverse).
 #
 # Variables: KERNEL (6.1 = the default, 6.1-rt, 6.1-cloud, 6.12, 6.12-rt,
-# 6.12-cloud, or a release string: installed when missing), KSRC (kernel
-# tree for the harness headers, checkpatch and the KVM library; default:
-# that kernel's linux-source), KDIR (make driver: the in-place build's
-# kernel build dir),
+# 6.12-cloud, or a release string: installed when missing), VM_KVER (its
+# release; may be given instead), KVER (make kernel-build/kvm: the release
+# to build for, default VM_KVER), KSRC (kernel tree for the harness
+# headers, checkpatch and the KVM library; default: that kernel's
+# linux-source), KDIR (make driver: the in-place build's kernel build dir),
 # MACHINE (machine profile, default "default"), VM_TIMEOUT (seconds),
-# REBOOT_TRIALS=full (every enable source and offset of the forced-reboot
-# trials: 48 guests, ~13 min; the default is the quick set, 12 guests),
+# PROGRAMS="hotplug compat" (make run_vm, run_tests: only these programs;
+# for run_vm also suspend, reboot_trials and big:PROGRAM), FILTER="-r
+# fixture.variant.test" (only these cases in each program: -f/-F fixture,
+# -v/-V variant, -t/-T test, -r case; PROGRAM -l lists the cases),
+# REBOOT_TRIALS=off|quick|full (the forced-reboot trials: quick, the
+# default, 12 guests; full, every enable source and offset, 48 guests,
+# ~13 min; off: none),
 # BIG_PROGRAMS="tdx_init ..." (the programs the 8-CPU "big" guest runs;
 # default: the tdx* programs but tdx_host; "none": no big guest),
 # BIG_WHEN=parallel|after (the big guest beside the others, the default, or
-# after the main guest).
+# after the main guest), WERROR=1 (warnings as errors), OTHER_KERNEL (make
+# check_install), RUNS (make flake), QUICK=1 (make selfcheck), KERNELS and
+# TARGETS (make matrix).
 #
 # TARGET=kvm (make run_vm TARGET=kvm, make run_tests TARGET=kvm): instead of
 # the virtlife driver, the lifecycle scenarios run against the running
 # kernel's KVM (kvm_amd), with the kernel's KVM selftests library built from
-# linux-source (or KSRC) into build/kvm-lib (tools/kvm-lib, selftests/kvm/).
-# TARGET=virtlife is the default; make check builds the kvm target's programs
-# (warnings as errors) but does not run them.
+# linux-source (or KSRC) into build/kvm-lib (tools/kvm-lib, selftests/kvm/);
+# logs in build/run_vm-kvm/. TARGET=virtlife is the default.
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
