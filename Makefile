@@ -36,6 +36,14 @@
 #   make install    INSTALL_PATH=DIR (or KSFT_INSTALL_PATH): a kselftest
 #                   collection (virtlife/)
 #   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
+#   make modules_install  the three modules into (INSTALL_MOD_PATH)
+#                   /lib/modules/RELEASE/updates/virtlife/, then depmod:
+#                   modprobe and the suite (no VIRTLIFE_MODULE_DIR) find them
+#   make check_dkms driver/dkms.conf: dkms add/build/install for the kernel,
+#                   the suite in the VM from the installed modules, dkms
+#                   remove (root; PROGRAMS="..." for a subset)
+#   make check_lava ci/lava/virtlife.sh (the LAVA test definition) in the VM
+#                   on make gen_tar's tarball, lava-test-case stubbed
 #   make check_install  that tarball under the kernel's run_kselftest.sh in
 #                   the VM, then on OTHER_KERNEL (default 6.12): it must skip
 #                   and say which kernel its modules are for
@@ -278,6 +286,31 @@ check_install: gen_tar
 	grep -q "built for $(VM_KVER), running $$other" $(BUILD)/ksft-check/other.log || \
 		{ echo "check_install: on $$other the tarball for $(VM_KVER) did not skip with the reason"; exit 1; }; fi
 
+# The modules installed for KVER (default: the VM's kernel) where modprobe
+# looks first, updates/, then depmod; INSTALL_MOD_PATH=DIR installs into
+# DIR/lib/modules/... (a staging root; depmod -b DIR).
+MOD_DEST = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/updates/virtlife
+modules_install: kernel-build
+	install -d $(MOD_DEST)
+	install -m 644 $(addprefix $(BUILD)/kernels/$(KVER)/driver/,$(VL_MODULES)) $(MOD_DEST)/
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+	@echo "modules_install: $(VL_MODULES) in $(MOD_DEST)/"
+
+# driver/dkms.conf checked: dkms add/build/install against the VM kernel's
+# headers from the DKMS source tree alone, the suite in the VM from those
+# installed modules (tools/run-suite --installed-modules), dkms remove
+# (tools/check-dkms; root). Not part of make check (the whole suite again).
+check_dkms: deps
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) tools/check-dkms $(if $(PROGRAMS),--programs "$(PROGRAMS)") \
+		$(if $(filter full,$(REBOOT_TRIALS)),--full) $(VM_KVER)
+
+# The LAVA test definition (ci/lava/virtlife.yaml) run as LAVA would, in
+# the VM, on make gen_tar's tarball: one lava-test-case per case
+# (tools/check-lava; PROGRAMS="..." chooses the programs).
+check_lava: gen_tar
+	tools/check-lava $(VM_KVER) $(PROGRAMS)
+
 # TDX initialization cost by memory size (2, 4, 8 GiB guests).
 tdx-sizes: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
@@ -300,4 +333,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: help all kernel-build matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install install gen_tar tdx-sizes bench clean
+.PHONY: help all kernel-build matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean
