@@ -41,6 +41,7 @@
 #include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/string.h>
 #include <linux/topology.h>
 #include <linux/uaccess.h>
@@ -147,6 +148,24 @@ static struct simhw_tdx_leaf simhw_tdx_leaves[SIMHW_NR_LEAVES] = {
 	[SIMHW_TDMR_INIT] = { .name = "SYS.TDMR.INIT", .nr = TDH_SYS_TDMR_INIT },
 	[SIMHW_SYS_CONFIG] = { .name = "SYS.CONFIG", .nr = TDH_SYS_CONFIG },
 };
+
+/*
+ * The newest SEAMCALLs, in order: what the module was asked, on which CPU,
+ * when (CLOCK_MONOTONIC, as virtlife's event log) and its answer. The
+ * suite draws the TDX initialization from it.
+ */
+#define SIMHW_TDX_CALL_LOG	1024
+
+struct simhw_tdx_call {
+	u64 time_ns;
+	u64 status;
+	u32 cpu;
+	int idx;			/* -1: a leaf the module does not know */
+};
+
+static struct simhw_tdx_call simhw_tdx_calls[SIMHW_TDX_CALL_LOG];
+static u64 simhw_tdx_calls_seq;
+static DEFINE_RAW_SPINLOCK(simhw_tdx_calls_lock);
 
 struct simhw_tdx_cpu {
 	atomic64_t lp_init_calls;
@@ -924,6 +943,20 @@ static bool simhw_tdx_injected(int idx, u64 *status)
 	return fired;
 }
 
+static void simhw_tdx_log_call(int idx, unsigned int cpu, u64 status)
+{
+	struct simhw_tdx_call *c;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&simhw_tdx_calls_lock, flags);
+	c = &simhw_tdx_calls[simhw_tdx_calls_seq++ % SIMHW_TDX_CALL_LOG];
+	c->time_ns = ktime_get_mono_fast_ns();
+	c->status = status;
+	c->cpu = cpu;
+	c->idx = idx;
+	raw_spin_unlock_irqrestore(&simhw_tdx_calls_lock, flags);
+}
+
 u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 {
 	unsigned int cpu = smp_processor_id();
@@ -946,6 +979,7 @@ u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 
 	if (idx >= 0 && ret != TDX_SUCCESS)
 		atomic64_inc(&simhw_tdx_leaves[idx].failures);
+	simhw_tdx_log_call(idx, cpu, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(simhw_seamcall);
@@ -974,6 +1008,41 @@ static int simhw_tdx_leaves_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(simhw_tdx_leaves);
+
+/* Oldest first: "TIME_NS CPU LEAF STATUS" (status in hex). */
+static int simhw_tdx_calls_show(struct seq_file *m, void *unused)
+{
+	unsigned long flags;
+	u64 seq, i;
+
+	raw_spin_lock_irqsave(&simhw_tdx_calls_lock, flags);
+	seq = simhw_tdx_calls_seq;
+	i = seq > SIMHW_TDX_CALL_LOG ? seq - SIMHW_TDX_CALL_LOG : 0;
+	for (; i < seq; i++) {
+		const struct simhw_tdx_call *c =
+			&simhw_tdx_calls[i % SIMHW_TDX_CALL_LOG];
+
+		seq_printf(m, "%llu %u %s %#llx\n", c->time_ns, c->cpu,
+			   c->idx < 0 ? "unknown" : simhw_tdx_leaves[c->idx].name,
+			   c->status);
+	}
+	raw_spin_unlock_irqrestore(&simhw_tdx_calls_lock, flags);
+	return 0;
+}
+
+static int simhw_tdx_calls_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, simhw_tdx_calls_show, NULL,
+				SIMHW_TDX_CALL_LOG * 64);
+}
+
+static const struct file_operations simhw_tdx_calls_fops = {
+	.owner = THIS_MODULE,
+	.open = simhw_tdx_calls_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int simhw_tdx_cpus_show(struct seq_file *m, void *unused)
 {
@@ -1276,6 +1345,7 @@ void simhw_tdx_debugfs_init(struct dentry *root)
 	struct dentry *dir = debugfs_create_dir("tdx", root);
 
 	debugfs_create_file("leaves", 0400, dir, NULL, &simhw_tdx_leaves_fops);
+	debugfs_create_file("calls", 0400, dir, NULL, &simhw_tdx_calls_fops);
 	debugfs_create_file("cpus", 0400, dir, NULL, &simhw_tdx_cpus_fops);
 	debugfs_create_file("packages", 0400, dir, NULL,
 			    &simhw_tdx_packages_fops);

@@ -28,7 +28,8 @@ FIXTURE_SETUP(tdx_init)
 	ASSERT_EQ(0, tdx_leaves(&self->before));
 }
 
-TDX_TEARDOWN(tdx_init)
+/* The TDX initialization as a timeline in the report (tools/results). */
+VL_TEARDOWN_CHECKED(tdx_init, vl_events_dump("tdx_init"), tdx_teardown)
 
 /* T4: loading virtlife.ko and running normal VMs never touch the module. */
 TEST_F(tdx_init, on_demand_only_T4)
@@ -205,7 +206,7 @@ FIXTURE_SETUP(tdx_race)
 	TDX_BOOT("", variant->vl_params);
 }
 
-TDX_TEARDOWN(tdx_race)
+VL_TEARDOWN_CHECKED(tdx_race, vl_events_dump("tdx_race"), tdx_teardown)
 
 /* T1, T2, T5: 16 threads released at once make exactly one initialization. */
 TEST_F(tdx_race, one_initialization_T1_T2_T5)

@@ -986,9 +986,34 @@ void vl_events_free(struct vl_events *evs)
 }
 
 /*
+ * The emulated TDX module's SEAMCALL log, as events: "NS CPU LEAF CLASS"
+ * (CLASS: the status's upper 32 bits, 0 for TDX_SUCCESS). 0 lines when the
+ * emulator is not loaded.
+ */
+static int seamcalls_dump(void)
+{
+	FILE *f = fopen(SIMHW_DEBUGFS "/tdx/calls", "r");
+	unsigned long long ns, status;
+	char line[160], leaf[32];
+	int cpu, n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llu %d %31s %llx", &ns, &cpu, leaf, &status) != 4)
+			continue;
+		printf("# vl-event: %llu %d %s %llu\n", ns, cpu, leaf, status >> 32);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
  * The driver's whole event log, for the run's report: tools/results draws
- * it as a per-CPU timeline. The case stream (case_stream.c) puts the
- * running case's name after "begin" and "end".
+ * it as a per-CPU timeline. With the emulated TDX module loaded, its
+ * SEAMCALLs follow (seamcalls_dump). The case stream (case_stream.c) puts
+ * the running case's name after "begin" and "end".
  */
 void vl_events_dump(const char *label)
 {
@@ -1008,7 +1033,8 @@ void vl_events_dump(const char *label)
 		printf("# vl-event: %llu %d %s %lld\n",
 		       (unsigned long long)evs.ev[i].ns, evs.ev[i].cpu,
 		       evs.ev[i].name, evs.ev[i].arg);
-	printf("# vl-events: end count=%d dropped=%llu\n", evs.n,
+	n = evs.n + seamcalls_dump();
+	printf("# vl-events: end count=%d dropped=%llu\n", n,
 	       (unsigned long long)dropped);
 	fflush(stdout);
 	vl_events_free(&evs);
