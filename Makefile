@@ -41,7 +41,8 @@
 #                   modprobe and the suite (no VIRTLIFE_MODULE_DIR) find them
 #   make check_dkms driver/dkms.conf: dkms add/build/install for the kernel,
 #                   the suite in the VM from the installed modules, dkms
-#                   remove (root; PROGRAMS="..." for a subset)
+#                   remove (root; PROGRAMS="..." for a subset; QUICK=1: the
+#                   subset make check runs)
 #   make check_lava ci/lava/virtlife.sh (the LAVA test definition) in the VM
 #                   on make gen_tar's tarball, lava-test-case stubbed
 #   make check_install  that tarball under the kernel's run_kselftest.sh in
@@ -299,10 +300,15 @@ modules_install: kernel-build
 # driver/dkms.conf checked: dkms add/build/install against the VM kernel's
 # headers from the DKMS source tree alone, the suite in the VM from those
 # installed modules (tools/run-suite --installed-modules), dkms remove
-# (tools/check-dkms; root). Not part of make check (the whole suite again).
+# (tools/check-dkms; root). The whole suite: 346 s of guests here; QUICK=1
+# (make check's part): one program of each guest and one reboot trial, each
+# loading the installed modules its own way (80 s).
+DKMS_QUICK_PROGRAMS := knobs reload suspend big:tdx_pamt \
+	reboot_trials:load.after_arch_enable.reboot.inflight
 check_dkms: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
-	VL_BUILD=$(KBUILD_DIR) tools/check-dkms $(if $(PROGRAMS),--programs "$(PROGRAMS)") \
+	VL_BUILD=$(KBUILD_DIR) tools/check-dkms \
+		$(if $(or $(PROGRAMS),$(QUICK)),--programs "$(or $(PROGRAMS),$(DKMS_QUICK_PROGRAMS))") \
 		$(if $(filter full,$(REBOOT_TRIALS)),--full) $(VM_KVER)
 
 # The LAVA test definition (ci/lava/virtlife.yaml) run as LAVA would, in
