@@ -58,15 +58,43 @@ static double monotonic_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void put(const char *s, size_t len)
+/*
+ * The filter's output, written once per chunk read: a write per line
+ * would cost a system call (and, under a runner, a file write) per line.
+ */
+static char out_buf[65536];
+static size_t out_len;
+
+static void out_flush(void)
 {
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, s, len);
+	const char *p = out_buf;
+
+	while (out_len) {
+		ssize_t n = write(STDOUT_FILENO, p, out_len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			break;
+		p += n;
+		out_len -= n;
+	}
+	out_len = 0;
+}
+
+static void put(const char *s, size_t len)
+{
+	while (len) {
+		size_t n = sizeof(out_buf) - out_len;
+
+		if (!n) {
+			out_flush();
+			continue;
+		}
+		if (n > len)
+			n = len;
+		memcpy(out_buf + out_len, s, n);
+		out_len += n;
 		s += n;
 		len -= n;
 	}
@@ -202,18 +230,19 @@ static void __attribute__((noreturn)) filter_run(int in)
 	static struct case_filter cf;
 	static char line[16384], chunk[4096];
 	size_t len = 0;
+	int n;
 
 	/* The program's end must not end the filter before it drained. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk)), i;
+		ssize_t got = read(in, chunk, sizeof(chunk)), i;
 
-		if (n < 0 && errno == EINTR)
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (got <= 0)
 			break;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < got; i++) {
 			if (chunk[i] == '\n') {
 				line[len] = '\0';
 				filter_line(&cf, line, len);
@@ -227,10 +256,14 @@ static void __attribute__((noreturn)) filter_run(int in)
 			}
 			line[len++] = chunk[i];
 		}
+		/* What was read goes out before the next read can block. */
+		out_flush();
 	}
 	if (len)
 		put(line, len);
-	_exit(filter_end(&cf));
+	n = filter_end(&cf);
+	out_flush();
+	_exit(n);
 }
 
 static void case_stream_end(void)
