@@ -1030,19 +1030,7 @@ static int simhw_tdx_calls_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int simhw_tdx_calls_open(struct inode *inode, struct file *file)
-{
-	return single_open_size(file, simhw_tdx_calls_show, NULL,
-				SIMHW_TDX_CALL_LOG * 64);
-}
-
-static const struct file_operations simhw_tdx_calls_fops = {
-	.owner = THIS_MODULE,
-	.open = simhw_tdx_calls_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(simhw_tdx_calls);
 
 static int simhw_tdx_cpus_show(struct seq_file *m, void *unused)
 {
