@@ -21,6 +21,7 @@
 #include <linux/string.h>
 #include <linux/topology.h>
 
+#include "observe.h"
 #include "virtlife.h"
 
 static const struct virtlife_backend * const virtlife_backends[] = {

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtlife: observability and fault injection.
- *
- * sysfs /sys/kernel/virtlife/ (stable), debugfs /sys/kernel/debug/virtlife/
- * (counters, per-CPU state, event log, fault knobs).  Formats are those of
- * docs/interface.md.
+ * virtlife: observability and fault injection (observe.h): counters, the
+ * event log, fault knobs and race-window delays, with their debugfs files
+ * (formats: docs/interface.md).  It calls nothing of the lifecycle, the
+ * backends or the rest: they call it.  status.c shows the driver's state.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -30,7 +29,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
-#include "virtlife.h"
+#include "observe.h"
 
 /* ---- counters ------------------------------------------------------------ */
 
@@ -515,163 +514,36 @@ static const struct file_operations virtlife_delay_fops = {
 	.release = single_release,
 };
 
-/* ---- debugfs ------------------------------------------------------------- */
+/* ---- the debugfs files --------------------------------------------------- */
 
-static struct dentry *virtlife_debugfs_dir;
-
-static int virtlife_counters_show(struct seq_file *m, void *unused)
+/* debugfs counters, after status.c's usage_count line. */
+void virtlife_counters_print(struct seq_file *m)
 {
 	unsigned int i;
 
-	seq_printf(m, "usage_count %d\n", virtlife_usage_count());
 	for (i = 0; i < VL_CNT_NR; i++)
 		seq_printf(m, "%s %lld\n", virtlife_counter_names[i],
 			   atomic64_read(&virtlife_counters[i]));
 	seq_printf(m, "events_dropped %llu\n", virtlife_events_dropped());
-	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(virtlife_counters);
 
-static int virtlife_cpus_show(struct seq_file *m, void *unused)
+/* One CPU's counters of debugfs cpus, after status.c's "cpu= enabled=". */
+void virtlife_cpu_counters_print(struct seq_file *m, unsigned int cpu)
 {
-	unsigned int cpu, i;
+	struct virtlife_cpu_stats *st = per_cpu_ptr(&virtlife_cpu_stats, cpu);
+	unsigned int i;
 
-	for_each_possible_cpu(cpu) {
-		struct virtlife_cpu_stats *st = per_cpu_ptr(&virtlife_cpu_stats,
-							    cpu);
-
-		seq_printf(m, "cpu=%u enabled=%d", cpu,
-			   virtlife_cpu_enabled(cpu));
-		for (i = 0; i < VL_CPU_NR; i++)
-			seq_printf(m, " %s=%lld", virtlife_cpu_counter_names[i],
-				   atomic64_read(&st->c[i]));
-		seq_putc(m, '\n');
-	}
-	return 0;
+	for (i = 0; i < VL_CPU_NR; i++)
+		seq_printf(m, " %s=%lld", virtlife_cpu_counter_names[i],
+			   atomic64_read(&st->c[i]));
 }
-DEFINE_SHOW_ATTRIBUTE(virtlife_cpus);
 
-static int virtlife_mmu_masks_show(struct seq_file *m, void *unused)
+void virtlife_observe_debugfs_init(struct dentry *dir)
 {
-	seq_printf(m, "default=0x%llx current=0x%llx\n",
-		   (u64)VIRTLIFE_MMU_MASKS_DEFAULT, READ_ONCE(virtlife_mmu_masks));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(virtlife_mmu_masks);
-
-static void virtlife_debugfs_init(void)
-{
-	struct dentry *dir = debugfs_create_dir("virtlife", NULL);
-
-	virtlife_debugfs_dir = dir;
-	debugfs_create_file("counters", 0400, dir, NULL,
-			    &virtlife_counters_fops);
-	debugfs_create_file("cpus", 0400, dir, NULL, &virtlife_cpus_fops);
 	debugfs_create_file("events", 0400, dir, NULL, &virtlife_events_fops);
 	debugfs_create_file("fail_compat", 0600, dir, &virtlife_fail_compat,
 			    &virtlife_knob_fops);
 	debugfs_create_file("fail_enable", 0600, dir, &virtlife_fail_enable,
 			    &virtlife_knob_fops);
 	debugfs_create_file("delay", 0600, dir, NULL, &virtlife_delay_fops);
-	debugfs_create_file("mmu_masks", 0400, dir, NULL,
-			    &virtlife_mmu_masks_fops);
-}
-
-/* ---- sysfs --------------------------------------------------------------- */
-
-static struct kobject *virtlife_kobj;
-
-static ssize_t usage_count_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", virtlife_usage_count());
-}
-
-static ssize_t enabled_cpus_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	cpumask_var_t cpus;
-	unsigned int cpu;
-	ssize_t r;
-
-	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL))
-		return -ENOMEM;
-	for_each_possible_cpu(cpu)
-		if (virtlife_cpu_enabled(cpu))
-			cpumask_set_cpu(cpu, cpus);
-	r = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(cpus));
-	free_cpumask_var(cpus);
-	return r;
-}
-
-static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	const struct virtlife_backend *ops = virtlife_backend_ops();
-
-	return sysfs_emit(buf, "%s\n", ops ? ops->name : "none");
-}
-
-/*
- * Switch the backend (usage count 0 only): the full teardown and L12 setup,
- * see virtlife_set_backend().  An unknown name changes nothing.
- */
-static ssize_t backend_store(struct kobject *kobj, struct kobj_attribute *attr,
-			     const char *buf, size_t count)
-{
-	const struct virtlife_backend *backend = virtlife_backend_find(buf);
-	int r;
-
-	if (!backend)
-		return -EINVAL;
-	r = virtlife_set_backend(backend);
-	return r ? r : count;
-}
-
-static struct kobj_attribute virtlife_usage_count_attr =
-	__ATTR_RO_MODE(usage_count, 0400);
-static struct kobj_attribute virtlife_enabled_cpus_attr =
-	__ATTR_RO_MODE(enabled_cpus, 0400);
-static struct kobj_attribute virtlife_backend_attr = __ATTR_RW(backend);
-
-static struct attribute *virtlife_attrs[] = {
-	&virtlife_usage_count_attr.attr,
-	&virtlife_enabled_cpus_attr.attr,
-	&virtlife_backend_attr.attr,
-	NULL,
-};
-
-static const struct attribute_group virtlife_attr_group = {
-	.attrs = virtlife_attrs,
-};
-
-int virtlife_observe_init(void)
-{
-	int r;
-
-	virtlife_kobj = kobject_create_and_add("virtlife", kernel_kobj);
-	if (!virtlife_kobj)
-		return -ENOMEM;
-	r = sysfs_create_group(virtlife_kobj, &virtlife_attr_group);
-	if (r) {
-		kobject_put(virtlife_kobj);
-		return r;
-	}
-	r = sysfs_create_group(virtlife_kobj, &virtlife_tdx_attr_group);
-	if (r) {
-		sysfs_remove_group(virtlife_kobj, &virtlife_attr_group);
-		kobject_put(virtlife_kobj);
-		return r;
-	}
-
-	virtlife_debugfs_init();
-	return 0;
-}
-
-void virtlife_observe_exit(void)
-{
-	debugfs_remove_recursive(virtlife_debugfs_dir);
-	sysfs_remove_group(virtlife_kobj, &virtlife_tdx_attr_group);
-	sysfs_remove_group(virtlife_kobj, &virtlife_attr_group);
-	kobject_put(virtlife_kobj);
 }

@@ -15,6 +15,7 @@
 #include <linux/module.h>
 
 #include "uapi/virtlife.h"
+#include "observe.h"
 #include "virtlife.h"
 #include "virtlife_tdx.h"
 

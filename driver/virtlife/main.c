@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
+#include "observe.h"
 #include "virtlife.h"
 
 static bool enable_at_load = true;
@@ -104,13 +105,13 @@ static int __init virtlife_init(void)
 	}
 
 	/* First, so that every later step is counted and logged. */
-	r = virtlife_observe_init();
+	r = virtlife_status_init();
 	if (r)
 		return r;
 
 	r = virtlife_set_backend(be);
 	if (r)
-		goto err_observe;
+		goto err_status;
 
 	if (enable_at_load) {
 		r = virtlife_enable_virtualization();
@@ -138,8 +139,8 @@ err_enable:
 	virtlife_load_ref = false;
 err_backend:
 	virtlife_set_backend(NULL);
-err_observe:
-	virtlife_observe_exit();
+err_status:
+	virtlife_status_exit();
 	return r;
 }
 
@@ -151,7 +152,7 @@ static void __exit virtlife_exit(void)
 	if (virtlife_load_ref)
 		virtlife_disable_virtualization();
 	virtlife_set_backend(NULL);
-	virtlife_observe_exit();
+	virtlife_status_exit();
 }
 
 module_init(virtlife_init);

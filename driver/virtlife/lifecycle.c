@@ -31,6 +31,7 @@
 #include <linux/timekeeping.h>
 
 #include "compat.h"
+#include "observe.h"
 #include "virtlife.h"
 
 /*
@@ -491,6 +492,7 @@ static int virtlife_arch_enable(void)
 		return r;
 	}
 	virtlife_event(VL_EV_ARCH_ENABLE, 0);
+	virtlife_delay_at(VL_DELAY_AFTER_ARCH_ENABLE);
 	return 0;
 }
 
@@ -552,6 +554,7 @@ static int virtlife_hotplug_add(void)
 		return -EIO;
 	}
 #endif
+	virtlife_delay_at(VL_DELAY_AFTER_HOTPLUG_ADD);
 	return 0;
 }
 
@@ -576,6 +579,7 @@ static void virtlife_syscore_register(void)
 	register_reboot_notifier(&virtlife_reboot_nb);
 #endif
 	virtlife_event(VL_EV_SYSCORE_REGISTER, 0);
+	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 }
 
 static void virtlife_syscore_unregister(void)
@@ -587,6 +591,7 @@ static void virtlife_syscore_unregister(void)
 	virtlife_event(VL_EV_SYSCORE_UNREGISTER, 0);
 }
 
+/* Backs out of an enable that raced with a reboot (L2, L11). */
 static int virtlife_check_system_state(void)
 {
 	int r = 0;
@@ -600,44 +605,45 @@ static int virtlife_check_system_state(void)
 		virtlife_count(VL_CNT_ENABLE_ABORTS);
 		virtlife_event(VL_EV_ENABLE_ABORT, 0);
 		virtlife_event(VL_EV_ENABLE_UNWIND, r);
+		return r;
 	}
-	return r;
+	virtlife_delay_at(VL_DELAY_AFTER_STATE_CHECK);
+	return 0;
 }
 
-static void virtlife_usage_set(int count, enum virtlife_event_id id)
+/* The count, under virtlife_usage_lock; each returns the new value. */
+static int virtlife_usage_get(void)
 {
-	WRITE_ONCE(virtlife_usage, count);
-	virtlife_event(id, count);
+	WRITE_ONCE(virtlife_usage, virtlife_usage + 1);
+	virtlife_event(VL_EV_USAGE_GET, virtlife_usage);
+	return virtlife_usage;
 }
 
-/* Take one usage reference; enable virtualization on the 0->1 transition. */
-int virtlife_enable_virtualization(void)
+static int virtlife_usage_put(void)
 {
-	int r = 0;
+	WRITE_ONCE(virtlife_usage, virtlife_usage - 1);
+	virtlife_event(VL_EV_USAGE_PUT, virtlife_usage);
+	return virtlife_usage;
+}
 
-	mutex_lock(&virtlife_usage_lock);
-	/* No backend to enable with (a failed switch left none). */
-	if (!virtlife_usage && !virtlife_backend_ops()) {
-		r = -ENODEV;
-		goto out;
-	}
-	virtlife_usage_set(virtlife_usage + 1, VL_EV_USAGE_GET);
-	if (virtlife_usage > 1)
-		goto out;
+/*
+ * The 0->1 transition, under virtlife_usage_lock with the first reference
+ * taken.  Each step opens a race window for the tests after it (the delay
+ * knob).  On a failure the steps done so far are undone in exact reverse
+ * and the reference is dropped.
+ */
+static int virtlife_enable_all(void)
+{
+	int r;
 
-	/*
-	 * First the arch hook: the reboot path's backstop must be armed before
-	 * the first CPU can be enabled.
-	 */
+	/* First the reboot path's backstop: armed before any CPU is on. */
 	r = virtlife_arch_enable();
 	if (r)
 		goto err_arch;
-	virtlife_delay_at(VL_DELAY_AFTER_ARCH_ENABLE);
 
 #ifdef VIRTLIFE_DEFECT_D01
 	/* D01 (L2): the syscore ops registered before the hotplug state. */
 	virtlife_syscore_register();
-	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 #endif
 	/*
 	 * Then the hotplug state, which enables every online CPU (compat check
@@ -649,7 +655,6 @@ int virtlife_enable_virtualization(void)
 	r = virtlife_hotplug_add();
 	if (r)
 		goto err_hotplug;
-	virtlife_delay_at(VL_DELAY_AFTER_HOTPLUG_ADD);
 
 #if !defined(VIRTLIFE_DEFECT_D01) && !defined(VIRTLIFE_DEFECT_D02)
 	/*
@@ -658,7 +663,6 @@ int virtlife_enable_virtualization(void)
 	 * that has not started yet.
 	 */
 	virtlife_syscore_register();
-	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 #endif
 
 	/*
@@ -670,7 +674,6 @@ int virtlife_enable_virtualization(void)
 	r = virtlife_check_system_state();
 	if (r)
 		goto err_state;
-	virtlife_delay_at(VL_DELAY_AFTER_STATE_CHECK);
 
 #ifdef VIRTLIFE_DEFECT_D02
 	/*
@@ -680,13 +683,12 @@ int virtlife_enable_virtualization(void)
 	 * e0ceec221f62).
 	 */
 	virtlife_syscore_register();
-	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 #endif
 
 	virtlife_count(VL_CNT_ENABLE_ALL);
 	virtlife_event(VL_EV_ENABLE_DONE, 0);
 	pr_info("enable done\n");
-	goto out;
+	return 0;
 
 err_state:
 #ifdef VIRTLIFE_DEFECT_D01
@@ -703,35 +705,37 @@ err_hotplug:
 #endif
 	virtlife_arch_disable();
 err_arch:
-#ifdef VIRTLIFE_DEFECT_D04
-	/* D04 (L6): the count is not restored: it stays raised, nothing on. */
-#else
-	virtlife_usage_set(virtlife_usage - 1, VL_EV_USAGE_PUT);
+#ifndef VIRTLIFE_DEFECT_D04	/* D04 (L6): the count stays raised */
+	virtlife_usage_put();
 #endif
 	virtlife_count(VL_CNT_ENABLE_ALL_FAILURES);
-out:
+	return r;
+}
+
+/* Take one usage reference; enable virtualization on the 0->1 transition. */
+int virtlife_enable_virtualization(void)
+{
+	int r = 0;
+
+	mutex_lock(&virtlife_usage_lock);
+	/* A failed backend switch left nothing to enable with. */
+	if (!virtlife_usage && !virtlife_backend_ops())
+		r = -ENODEV;
+	else if (virtlife_usage_get() == 1)
+		r = virtlife_enable_all();
 	mutex_unlock(&virtlife_usage_lock);
 	return r;
 }
 
-/* Drop one usage reference; disable virtualization on the 1->0 transition. */
-void virtlife_disable_virtualization(void)
+/* The 1->0 transition: the steps of virtlife_enable_all() in reverse. */
+static void virtlife_disable_all(void)
 {
-	mutex_lock(&virtlife_usage_lock);
-	if (WARN_ON_ONCE(virtlife_usage <= 0))
-		goto out;
-	virtlife_usage_set(virtlife_usage - 1, VL_EV_USAGE_PUT);
-	if (virtlife_usage)
-		goto out;
-
 	/*
 	 * First the syscore ops: a suspend/resume must not re-enable a CPU
 	 * while the hotplug state is being torn down, and once nothing is on
 	 * the shutdown hook has nothing to do.
 	 */
-#ifdef VIRTLIFE_DEFECT_D13
-	/* D13 (L7, L13): the syscore ops stay registered after 1->0. */
-#else
+#ifndef VIRTLIFE_DEFECT_D13	/* D13 (L7, L13): they stay registered */
 	virtlife_syscore_unregister();
 #endif
 
@@ -742,7 +746,14 @@ void virtlife_disable_virtualization(void)
 	virtlife_arch_disable();
 
 	virtlife_count(VL_CNT_DISABLE_ALL);
-out:
+}
+
+/* Drop one usage reference; disable virtualization on the 1->0 transition. */
+void virtlife_disable_virtualization(void)
+{
+	mutex_lock(&virtlife_usage_lock);
+	if (!WARN_ON_ONCE(virtlife_usage <= 0) && !virtlife_usage_put())
+		virtlife_disable_all();
 	mutex_unlock(&virtlife_usage_lock);
 }
 
