@@ -32,7 +32,14 @@
 #                   fixtures/selfcheck/catchers is rewritten (QUICK=1, as
 #                   make check: each variant runs the part that caught it
 #                   last, the whole suite when that no longer does);
-#                   build/selfcheck/report.html has the defects x programs grid
+#                   build/selfcheck/report.html has the defects x programs grid.
+#                   A variant is the correct driver with a patch of
+#                   driver/defects/ applied (driver/apply-variant)
+#   make selfcheck PATCH=my.patch  would the suite catch this bug? Your own
+#                   patch (git diff of driver/virtlife/ or driver/tdx/) as
+#                   the variant, the whole suite against it (QUICK=1: up to
+#                   the first failing program); ends "caught by ..." or
+#                   "survived" (exit 1)
 #   make install    INSTALL_PATH=DIR (or KSFT_INSTALL_PATH): a kselftest
 #                   collection (virtlife/)
 #   make gen_tar    build/kselftest.tar.gz that run_kselftest.sh runs as is
@@ -81,7 +88,7 @@
 # default: the tdx* programs but tdx_host; "none": no big guest),
 # BIG_WHEN=parallel|after (the big guest beside the others, the default, or
 # after the main guest), WERROR=1 (warnings as errors), OTHER_KERNEL (make
-# check_install), RUNS (make flake), QUICK=1 (make selfcheck), KERNELS and
+# check_install), RUNS (make flake), QUICK=1 and PATCH=FILE (make selfcheck), KERNELS and
 # TARGETS (make matrix).
 #
 # TARGET=kvm (make run_vm TARGET=kvm, make run_tests TARGET=kvm): instead of
@@ -219,8 +226,8 @@ flake: deps
 selfcheck: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) \
-		tools/selfcheck $(if $(QUICK),--quick,--update-catchers); rc=$$?; \
-	tools/results --selfcheck $(BUILD)/selfcheck --title "make selfcheck$(if $(QUICK), QUICK=1): the kill matrix" || \
+		tools/selfcheck $(if $(PATCH),$(foreach p,$(PATCH),--patch $(p)) $(if $(QUICK),--quick),$(if $(QUICK),--quick,--update-catchers)); rc=$$?; \
+	tools/results --selfcheck $(BUILD)/selfcheck --title "make selfcheck$(if $(PATCH), PATCH=$(PATCH))$(if $(QUICK), QUICK=1): the kill matrix" || \
 		{ echo "selfcheck: tools/results failed"; [ $$rc != 0 ] || rc=1; }; exit $$rc
 
 # Every kernel of tools/kernel names x {suite, kvm target}: one table
@@ -228,11 +235,20 @@ selfcheck: deps
 matrix: deps
 	tools/matrix $(if $(KERNELS),--kernels "$(KERNELS)") $(if $(TARGETS),--targets "$(TARGETS)")
 
-# checkpatch as the kernel would run it on a patch to these files.
+# checkpatch as the kernel would run it on a patch to these files, and on
+# the defect patches.
 checkpatch: $(KFILES)/.origin
 	perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f $(filter-out %.mod.c,$(wildcard driver/*.c)) $(wildcard driver/*.h) driver/uapi/*.h
+		-f $(filter-out %.mod.c,$(wildcard driver/*/*.c)) \
+		$(wildcard driver/*/*.h driver/include/uapi/*.h)
+	@# The defect patches as patches: the code they add is kernel style too
+	@# (they are catalogue rows, never sent: no Signed-off-by).
+	@out=$$(perl $(KFILES)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,MISSING_SIGN_OFF \
+		driver/defects/*.patch 2>&1); rc=$$?; \
+	[ -z "$$out" ] || printf '%s\n' "$$out" | grep -v '^total: 0 errors, 0 warnings, 0 checks,' || true; \
+	echo "checkpatch: $(words $(wildcard driver/defects/*.patch)) defect patches"; exit $$rc
 
 $(KFILES)/.origin:
 	KSRC_TAR=$$(tools/kernel source $(VM_KVER)) tools/kernel-files $(KFILES)

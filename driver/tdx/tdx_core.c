@@ -147,9 +147,6 @@ static int tdx_sys_init_once(void)
 	int ret;
 
 	raw_spin_lock(&tdx_sysinit_lock);
-#ifdef VIRTLIFE_DEFECT_D16
-	tdx_sysinit_done = false;
-#endif
 	if (!tdx_sysinit_done) {
 		tdx_sysinit_ret = tdx_seamcall(TDH_SYS_INIT, &args);
 		/* The first SEAMCALL is also where a missing module shows. */
@@ -189,10 +186,8 @@ int virtlife_tdx_cpu_enable(void)
 
 	lockdep_assert_irqs_disabled();
 
-#ifndef VIRTLIFE_DEFECT_D17
 	if (__this_cpu_read(tdx_lp_initialized))
 		return 0;
-#endif
 
 	ret = tdx_sys_init_once();
 	if (ret)
@@ -355,11 +350,7 @@ static int tdx_config_global_keyid(void)
 	for_each_online_cpu(cpu) {
 		if (!tdx_first_cpu_of_package(cpu))
 			continue;
-#ifdef VIRTLIFE_DEFECT_D21
-		ret = tdx_do_key_config(NULL);
-#else
 		ret = smp_call_on_cpu(cpu, tdx_do_key_config, NULL, true);
-#endif
 		if (ret)
 			break;
 	}
@@ -561,9 +552,6 @@ err_reset_pamts:
 	/* The module may have written PAMTs: flush, then clear them. */
 	wbinvd_on_all_cpus();
 	tdx_reset_pamts(&ctx.tdmrs);
-#ifdef VIRTLIFE_DEFECT_D23
-	goto err_free_tdmrs;
-#endif
 err_free_pamts:
 	tdx_free_pamts(&ctx.tdmrs);
 err_free_tdmrs:
@@ -584,9 +572,6 @@ static int __tdx_enable(void)
 		pr_err("module initialization failed (%d)\n", ret);
 		tdx_module_error = ret;
 		WRITE_ONCE(tdx_module_status, VIRTLIFE_TDX_ERROR);
-#ifdef VIRTLIFE_DEFECT_D24
-		return 0;
-#endif
 		return ret;
 	}
 
@@ -608,9 +593,7 @@ int virtlife_tdx_enable(void)
 	if (!tdx_platform)
 		return -ENODEV;
 
-#ifndef VIRTLIFE_DEFECT_D20
 	mutex_lock(&tdx_module_lock);
-#endif
 	switch (tdx_module_status) {
 	case VIRTLIFE_TDX_UNINITIALIZED:
 		if (tdx_pm_transition) {
@@ -624,17 +607,11 @@ int virtlife_tdx_enable(void)
 		ret = 0;
 		break;
 	default:
-#ifdef VIRTLIFE_DEFECT_D19
-		ret = __tdx_enable();
-		break;
-#endif
 		/* A failed initialization is final. */
 		ret = -EINVAL;
 		break;
 	}
-#ifndef VIRTLIFE_DEFECT_D20
 	mutex_unlock(&tdx_module_lock);
-#endif
 	return ret;
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_enable);
@@ -705,12 +682,10 @@ static int tdx_pm_notifier(struct notifier_block *nb, unsigned long action,
 	case PM_SUSPEND_PREPARE:
 	case PM_HIBERNATION_PREPARE:
 		mutex_lock(&tdx_module_lock);
-#ifndef VIRTLIFE_DEFECT_D26
 		if (tdx_module_status == VIRTLIFE_TDX_INITIALIZED) {
 			pr_warn("suspend refused: TDX module initialized\n");
 			ret = notifier_from_errno(-EBUSY);
 		}
-#endif
 		if (ret == NOTIFY_OK)
 			tdx_pm_transition = true;
 		mutex_unlock(&tdx_module_lock);
@@ -790,6 +765,3 @@ MODULE_DESCRIPTION("virtlife: TDX host core (once-per-boot TDX module initializa
 MODULE_LICENSE("GPL");
 /* A test module: loading it taints the kernel with TAINT_TEST (N). */
 MODULE_INFO(test, "Y");
-#ifdef VIRTLIFE_DEFECT
-MODULE_INFO(defect, VIRTLIFE_DEFECT);
-#endif

@@ -418,9 +418,6 @@ int tdx_alloc_pamts(struct tdx_tdmr_list *list,
 		struct tdmr_info *tdmr = tdx_tdmr_entry(list, i);
 
 		list->nid[i] = tdx_tdmr_nid(tdmr, memlist);
-#ifdef VIRTLIFE_DEFECT_D22
-		list->nid[i] = numa_node_id();
-#endif
 		ret = tdx_tdmr_alloc_pamt(tdmr, list->nid[i], sysinfo);
 		if (ret) {
 			pr_warn("TDMR [0x%llx, 0x%llx): no PAMT memory on node %d\n",

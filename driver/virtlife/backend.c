@@ -155,15 +155,7 @@ int virtlife_check_cpu_compat(unsigned int cpu)
 		goto out;
 	}
 
-#ifdef VIRTLIFE_DEFECT_D07
-	/*
-	 * D07 (L5): like CPUID or RDMSR, reads the CPU this runs on, whatever
-	 * @cpu says; harmless when called on @cpu, as it should be.
-	 */
-	features = ops->cpu_features(smp_processor_id());
-#else
 	features = ops->cpu_features(cpu);
-#endif
 	if (features != virtlife_boot_features) {
 		pr_warn("CPU%u: feature mask %#llx differs from the boot CPU's %#llx\n",
 			cpu, features, virtlife_boot_features);
@@ -182,14 +174,12 @@ out:
 	return r;
 }
 
-#ifndef VIRTLIFE_DEFECT_D07	/* D07: no IPI, so no IPI handler */
 static void virtlife_compat_ipi(void *data)
 {
 	int *r = data;
 
 	*r = virtlife_check_cpu_compat(smp_processor_id());
 }
-#endif
 
 /* Called with cpus_read_lock() held, so that the set of CPUs is stable. */
 static int virtlife_check_online_cpus(void)
@@ -198,19 +188,7 @@ static int virtlife_check_online_cpus(void)
 	int r = 0, ret;
 
 	for_each_online_cpu(cpu) {
-#ifdef VIRTLIFE_DEFECT_D07
-		/*
-		 * D07 (L5): the check for @cpu runs on the calling CPU (no
-		 * IPI), so it checks the caller's features and logs it as
-		 * @cpu's: an incompatible @cpu passes.
-		 */
-		preempt_disable();
-		ret = 0;
-		r = virtlife_check_cpu_compat(cpu);
-		preempt_enable();
-#else
 		ret = smp_call_function_single(cpu, virtlife_compat_ipi, &r, 1);
-#endif
 		if (ret)
 			r = ret;
 		if (r) {
@@ -320,18 +298,8 @@ int virtlife_backend_setup(const struct virtlife_backend *backend)
 	 * Before the backend's setup, which may change them: a backend must
 	 * start from the defaults, never from what another one left.
 	 */
-#ifndef VIRTLIFE_DEFECT_D14
 	virtlife_mmu_reset_masks();
-#endif
 	r = virtlife_hw_setup(backend);
-#ifdef VIRTLIFE_DEFECT_D14
-	/*
-	 * D14 (L12): the masks are reset after the backend's setup instead of
-	 * before: what the backend set is lost, and the MMU runs with masks
-	 * that do not match the hardware.
-	 */
-	virtlife_mmu_reset_masks();
-#endif
 	if (r)
 		return r;
 
@@ -351,17 +319,9 @@ int virtlife_backend_setup(const struct virtlife_backend *backend)
 	 */
 	virtlife_publish(backend);
 	r = virtlife_check_online_cpus();
-#ifdef VIRTLIFE_DEFECT_D15
-	/*
-	 * D15 (L12): the ops stay published after a failed check: the next
-	 * setup (a later switch, or setting the old backend up again) finds
-	 * them and fails with -EEXIST.
-	 */
-#else
 	if (r)
 		/* Unpublish, so that a later setup can register a backend. */
 		virtlife_unpublish();
-#endif
 err_unlock:
 	cpus_read_unlock();
 	if (r)

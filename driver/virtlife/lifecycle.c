@@ -22,9 +22,6 @@
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
-#ifdef VIRTLIFE_DEFECT_D03
-#include <linux/reboot.h>
-#endif
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/syscore_ops.h>
@@ -84,7 +81,6 @@ static int __virtlife_enable_this_cpu(bool second_user)
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 
-#ifndef VIRTLIFE_DEFECT_D09
 	/*
 	 * The flag test: with two users of the per-CPU enable (the lifecycle
 	 * and TDX), the second must not enable again; VMXON on a CPU already
@@ -98,20 +94,8 @@ static int __virtlife_enable_this_cpu(bool second_user)
 		r = 0;
 		goto out;
 	}
-#endif
 
-#ifdef VIRTLIFE_DEFECT_D06
-	/*
-	 * D06 (L5): only the checks at load and at the state's registration
-	 * run; once the state exists, a CPU onlined later (and the boot CPU
-	 * on resume) is enabled unchecked.  Fixed upstream by c82a5c5c53c5.
-	 */
-	r = 0;
-	if (!READ_ONCE(virtlife_cpuhp_state))
-		r = virtlife_check_cpu_compat(cpu);
-#else
 	r = virtlife_check_cpu_compat(cpu);
-#endif
 	if (r)
 		goto out;
 
@@ -202,31 +186,10 @@ static int virtlife_online_cpu(unsigned int cpu)
 	virtlife_cpu_count(cpu, VL_CPU_ONLINE);
 	virtlife_event(VL_EV_CPU_ONLINE, cpu);
 
-#ifdef VIRTLIFE_DEFECT_D11
-	/*
-	 * D11 (L1): the usage mutex taken in a hotplug callback, to read the
-	 * count; the 0->1 path holds it while cpuhp_setup_state() waits for
-	 * this callback: deadlock (the kernel's lock-sharing deadlock was
-	 * fixed by 44d174596260).
-	 */
-	mutex_lock(&virtlife_usage_lock);
-	r = virtlife_usage ? virtlife_enable_this_cpu() : 0;
-	mutex_unlock(&virtlife_usage_lock);
-#else
 	r = virtlife_enable_this_cpu();
-#endif
 	if (r)
 		pr_warn("CPU%u: cannot enable virtualization: %d\n", cpu, r);
-#ifdef VIRTLIFE_DEFECT_D08
-	/*
-	 * D08 (L6): the failure is ignored, as the old kvm_starting_cpu()
-	 * returned 0 whatever hardware_enable_nolock() did: the CPU comes
-	 * online with virtualization off, and a 0->1 "succeeds".
-	 */
-	return 0;
-#else
 	return r;
-#endif
 }
 
 /* CPU-hotplug teardown callback, run in @cpu's hotplug thread on @cpu. */
@@ -236,17 +199,6 @@ static int virtlife_offline_cpu(unsigned int cpu)
 	virtlife_cpu_count(cpu, VL_CPU_OFFLINE);
 	virtlife_event(VL_EV_CPU_OFFLINE, cpu);
 
-#ifdef VIRTLIFE_DEFECT_D05
-	/*
-	 * D05 (L6): disables only once the registration has completed
-	 * (virtlife_cpuhp_state is set after cpuhp_setup_state() returns),
-	 * so the hotplug core's rollback of a failed registration leaves the
-	 * CPUs it had already enabled on, flags set, with the count back at
-	 * 0: the kind of leak the pre-6.3 hardware_enable_all() era allowed.
-	 */
-	if (!READ_ONCE(virtlife_cpuhp_state))
-		return 0;
-#endif
 	virtlife_disable_this_cpu();
 	return 0;
 }
@@ -278,16 +230,7 @@ static void virtlife_resume(void *data)
 
 	virtlife_count(VL_CNT_RESUME_CALLS);
 	virtlife_event(VL_EV_SYSCORE_RESUME, 0);
-#ifdef VIRTLIFE_DEFECT_D12
-	/*
-	 * D12 (L9): the boot CPU is not re-enabled on resume: it stays off,
-	 * flag clear, with the count above zero, while the other CPUs come
-	 * back enabled through the hotplug state.
-	 */
-	r = 0;
-#else
 	r = virtlife_enable_this_cpu();
-#endif
 	if (r)
 		pr_warn("CPU%u: cannot re-enable virtualization on resume: %d\n",
 			smp_processor_id(), r);
@@ -339,33 +282,10 @@ static void virtlife_shutdown(void *data)
 	on_each_cpu(virtlife_disable_cpu_ipi, NULL, 1);
 }
 
-#ifdef VIRTLIFE_DEFECT_D03
-/*
- * D03 (L8, L11): the shutdown work done by a reboot notifier, as KVM did
- * before 6735150b6997.  kernel_restart_prepare() and
- * kernel_shutdown_prepare() call the reboot notifiers *before* they set
- * system_state, so the hook sees SYSTEM_RUNNING, and a 0->1 whose check
- * runs between the notifier and the assignment passes it and leaves its
- * CPUs on: the notifier has run already, and no hook is left to run.
- */
-static int virtlife_reboot_notify(struct notifier_block *nb,
-				  unsigned long code, void *unused)
-{
-	virtlife_shutdown(NULL);
-	return NOTIFY_OK;
-}
-
-static struct notifier_block virtlife_reboot_nb = {
-	.notifier_call = virtlife_reboot_notify,
-};
-#endif
-
 static const struct syscore_ops virtlife_syscore_ops = {
 	.suspend = virtlife_suspend,
 	.resume = virtlife_resume,
-#ifndef VIRTLIFE_DEFECT_D03	/* D03: a reboot notifier instead */
 	.shutdown = virtlife_shutdown,
-#endif
 };
 
 static struct syscore virtlife_syscore = {
@@ -503,70 +423,26 @@ static void virtlife_arch_disable(void)
 	virtlife_event(VL_EV_ARCH_DISABLE, 0);
 }
 
-#ifdef VIRTLIFE_DEFECT_D10
-static void virtlife_hotplug_remove(void);
-static atomic_t virtlife_enable_failed;
-
-static void virtlife_enable_cpu_ipi(void *unused)
-{
-	int r = virtlife_enable_this_cpu();
-
-	if (r) {
-		pr_warn("CPU%u: cannot enable virtualization: %d\n",
-			smp_processor_id(), r);
-		atomic_inc(&virtlife_enable_failed);
-	}
-}
-#endif
-
 /* Registers the hotplug state; the step that fails starts the unwind. */
 static int virtlife_hotplug_add(void)
 {
 	int r;
 
-#ifdef VIRTLIFE_DEFECT_D10
-	/*
-	 * D10 (L4): the pre-e4aa7f88af1a style: the state is added without
-	 * calls and every online CPU is enabled by IPI, without
-	 * cpus_read_lock(), so a CPU coming online or going offline meanwhile
-	 * races with the IPI (only the per-CPU flag stands in the way).
-	 */
-	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
-				      "virtlife/cpu:online",
-				      virtlife_online_cpu, virtlife_offline_cpu);
-#else
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "virtlife/cpu:online",
 			      virtlife_online_cpu, virtlife_offline_cpu);
-#endif
 	if (r < 0) {
 		virtlife_event(VL_EV_ENABLE_UNWIND, r);
 		return r;
 	}
 	virtlife_cpuhp_state = r;
 	virtlife_event(VL_EV_HOTPLUG_ADD, 0);
-#ifdef VIRTLIFE_DEFECT_D10
-	/* D10: as the old hardware_enable_all(): on_each_cpu(), no lock. */
-	atomic_set(&virtlife_enable_failed, 0);
-	on_each_cpu(virtlife_enable_cpu_ipi, NULL, 1);
-	if (atomic_read(&virtlife_enable_failed)) {
-		virtlife_event(VL_EV_ENABLE_UNWIND, -EIO);
-		virtlife_hotplug_remove();
-		return -EIO;
-	}
-#endif
 	virtlife_delay_at(VL_DELAY_AFTER_HOTPLUG_ADD);
 	return 0;
 }
 
 static void virtlife_hotplug_remove(void)
 {
-#ifdef VIRTLIFE_DEFECT_D10
-	/* D10: disable by IPI, then remove the state without calls. */
-	on_each_cpu(virtlife_disable_cpu_ipi, NULL, 1);
-	cpuhp_remove_state_nocalls(virtlife_cpuhp_state);
-#else
 	cpuhp_remove_state(virtlife_cpuhp_state);
-#endif
 	virtlife_cpuhp_state = 0;
 	virtlife_event(VL_EV_HOTPLUG_REMOVE, 0);
 }
@@ -574,19 +450,12 @@ static void virtlife_hotplug_remove(void)
 static void virtlife_syscore_register(void)
 {
 	register_syscore(&virtlife_syscore);
-#ifdef VIRTLIFE_DEFECT_D03
-	/* D03: the shutdown work hooked on the reboot notifier chain. */
-	register_reboot_notifier(&virtlife_reboot_nb);
-#endif
 	virtlife_event(VL_EV_SYSCORE_REGISTER, 0);
 	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 }
 
 static void virtlife_syscore_unregister(void)
 {
-#ifdef VIRTLIFE_DEFECT_D03
-	unregister_reboot_notifier(&virtlife_reboot_nb);
-#endif
 	unregister_syscore(&virtlife_syscore);
 	virtlife_event(VL_EV_SYSCORE_UNREGISTER, 0);
 }
@@ -641,10 +510,6 @@ static int virtlife_enable_all(void)
 	if (r)
 		goto err_arch;
 
-#ifdef VIRTLIFE_DEFECT_D01
-	/* D01 (L2): the syscore ops registered before the hotplug state. */
-	virtlife_syscore_register();
-#endif
 	/*
 	 * Then the hotplug state, which enables every online CPU (compat check
 	 * first, on that CPU) and every CPU onlined later, and rolls itself
@@ -656,14 +521,12 @@ static int virtlife_enable_all(void)
 	if (r)
 		goto err_hotplug;
 
-#if !defined(VIRTLIFE_DEFECT_D01) && !defined(VIRTLIFE_DEFECT_D02)
 	/*
 	 * Then the syscore ops, before the system_state check: only once they
 	 * are registered is the shutdown hook certain to run for a reboot
 	 * that has not started yet.
 	 */
 	virtlife_syscore_register();
-#endif
 
 	/*
 	 * Last, system_state: it is set before syscore_shutdown() runs, so
@@ -675,39 +538,18 @@ static int virtlife_enable_all(void)
 	if (r)
 		goto err_state;
 
-#ifdef VIRTLIFE_DEFECT_D02
-	/*
-	 * D02 (L2, L11): the syscore ops registered after the system_state
-	 * check: a reboot between the two runs syscore_shutdown() without our
-	 * hook, and this enable completes with virtualization on (fixed by
-	 * e0ceec221f62).
-	 */
-	virtlife_syscore_register();
-#endif
-
 	virtlife_count(VL_CNT_ENABLE_ALL);
 	virtlife_event(VL_EV_ENABLE_DONE, 0);
 	pr_info("enable done\n");
 	return 0;
 
 err_state:
-#ifdef VIRTLIFE_DEFECT_D01
-	/* D01: and unwound in the reverse of that wrong order. */
+	virtlife_syscore_unregister();
 	virtlife_hotplug_remove();
 err_hotplug:
-	virtlife_syscore_unregister();
-#else
-#ifndef VIRTLIFE_DEFECT_D02	/* D02: not registered yet at the check */
-	virtlife_syscore_unregister();
-#endif
-	virtlife_hotplug_remove();
-err_hotplug:
-#endif
 	virtlife_arch_disable();
 err_arch:
-#ifndef VIRTLIFE_DEFECT_D04	/* D04 (L6): the count stays raised */
 	virtlife_usage_put();
-#endif
 	virtlife_count(VL_CNT_ENABLE_ALL_FAILURES);
 	return r;
 }
@@ -735,9 +577,7 @@ static void virtlife_disable_all(void)
 	 * while the hotplug state is being torn down, and once nothing is on
 	 * the shutdown hook has nothing to do.
 	 */
-#ifndef VIRTLIFE_DEFECT_D13	/* D13 (L7, L13): they stay registered */
 	virtlife_syscore_unregister();
-#endif
 
 	/* Then the hotplug state: its teardown disables every online CPU. */
 	virtlife_hotplug_remove();

@@ -162,6 +162,3 @@ MODULE_DESCRIPTION("virtlife: virtualization enable/disable lifecycle reference 
 MODULE_LICENSE("GPL");
 /* A test module: loading it taints the kernel with TAINT_TEST (N). */
 MODULE_INFO(test, "Y");
-#ifdef VIRTLIFE_DEFECT
-MODULE_INFO(defect, VIRTLIFE_DEFECT);
-#endif

@@ -51,15 +51,6 @@ static int virtlife_tdx_online_cpu(unsigned int cpu)
 	unsigned long flags;
 	int r;
 
-#ifdef VIRTLIFE_DEFECT_D18
-	/*
-	 * D18 (T3): per-CPU init treated as part of the module's bring-up,
-	 * skipped once the module is initialized: a CPU onlined later runs
-	 * without LP.INIT.
-	 */
-	if (virtlife_tdx_status() == VIRTLIFE_TDX_INITIALIZED)
-		return 0;
-#endif
 	local_irq_save(flags);
 	r = virtlife_cpu_enable_for_tdx();
 	if (!r)
@@ -80,10 +71,6 @@ static int virtlife_tdx_offline_cpu(unsigned int cpu)
 	int pkg = topology_physical_package_id(cpu);
 	unsigned int i;
 
-#ifdef VIRTLIFE_DEFECT_D25
-	/* D25 (T9): no package check: the last CPU goes, keys in use. */
-	return 0;
-#endif
 	if (!virtlife_tdx_keyids_in_use())
 		return 0;
 	for_each_online_cpu(i) {
@@ -130,24 +117,6 @@ static int virtlife_tdx_session_start(void)
 {
 	int r;
 
-#ifdef VIRTLIFE_DEFECT_D27
-	/*
-	 * D27 (T3): the TDX state registered before virtualization's (when
-	 * the count was 0): its startup runs first on every CPU coming
-	 * online, and its teardown after virtualization is already off.
-	 */
-	r = virtlife_tdx_hotplug_add();
-	if (r) {
-		virtlife_tdx_cpu_init_failed(r);
-		return r;
-	}
-	r = virtlife_enable_virtualization();
-	if (r) {
-		cpuhp_remove_state(virtlife_tdx_cpuhp_state);
-		virtlife_tdx_cpuhp_state = 0;
-	}
-	return r;
-#else
 	r = virtlife_enable_virtualization();
 	if (r)
 		return r;
@@ -157,7 +126,6 @@ static int virtlife_tdx_session_start(void)
 		virtlife_tdx_cpu_init_failed(r);
 	}
 	return r;
-#endif
 }
 
 /* Ends the session, in the reverse order of its start. */

@@ -22,7 +22,7 @@
 #define VL_TDX_SYSFS		VL_SYSFS "/tdx"
 #define VL_TDX_HP_STATE		"virtlife/tdx:online"
 
-/* VIRTLIFE_CREATE_VM's argument (driver/uapi/virtlife.h). */
+/* VIRTLIFE_CREATE_VM's argument (driver/include/uapi/virtlife.h). */
 #ifndef VIRTLIFE_VM_TYPE_DEFAULT
 #define VIRTLIFE_VM_TYPE_DEFAULT	0
 #endif
@@ -30,7 +30,7 @@
 #define VIRTLIFE_VM_TYPE_TD		1
 #endif
 
-/* Status codes (driver/tdx_abi.h) the tests inject. */
+/* Status codes (driver/include/tdx_abi.h) the tests inject. */
 #define TDX_OPERAND_INVALID		0xC000010000000000ULL
 #define TDX_SEAMCALL_VMFAILINVALID	0x8000FF00FFFF0000ULL
 #define TDX_SEAMCALL_GP			0x8000FF000000000DULL
