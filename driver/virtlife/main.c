@@ -71,6 +71,35 @@ static int virtlife_arm_knob(struct virtlife_knob *knob, const char *name,
 /* Whether this module holds the enable_at_load usage reference. */
 static bool virtlife_load_ref;
 
+/*
+ * The fault-injection parameters (fail_compat, fail_enable, delay) armed
+ * before anything runs, so that the load itself can fail where a test
+ * asked; a malformed one fails the load and arms nothing.
+ */
+static int __init virtlife_arm_test_params(void)
+{
+	char *copy;
+	int r;
+
+	r = virtlife_arm_knob(&virtlife_fail_compat, "fail_compat", fail_compat);
+	if (!r)
+		r = virtlife_arm_knob(&virtlife_fail_enable, "fail_enable",
+				      fail_enable);
+	/* The delay's default is empty: no delay. */
+	if (r || !delay || !*delay)
+		return r;
+
+	copy = kstrdup(delay, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	r = virtlife_delay_set(copy);
+	kfree(copy);
+	if (r)
+		pr_err("delay=\"%s\": expected \"POINT MS\" or \"none\"\n",
+		       delay);
+	return r;
+}
+
 static int __init virtlife_init(void)
 {
 	const struct virtlife_backend *be;
@@ -82,27 +111,9 @@ static int __init virtlife_init(void)
 		return -EINVAL;
 	}
 
-	r = virtlife_arm_knob(&virtlife_fail_compat, "fail_compat", fail_compat);
-	if (!r)
-		r = virtlife_arm_knob(&virtlife_fail_enable, "fail_enable",
-				      fail_enable);
+	r = virtlife_arm_test_params();
 	if (r)
 		return r;
-
-	/* The default is empty: no delay. */
-	if (delay && *delay) {
-		char *copy = kstrdup(delay, GFP_KERNEL);
-
-		if (!copy)
-			return -ENOMEM;
-		r = virtlife_delay_set(copy);
-		kfree(copy);
-		if (r) {
-			pr_err("delay=\"%s\": expected \"POINT MS\" or \"none\"\n",
-			       delay);
-			return r;
-		}
-	}
 
 	/* First, so that every later step is counted and logged. */
 	r = virtlife_status_init();
