@@ -98,6 +98,12 @@
 # logs in build/run_vm-kvm/. TARGET=virtlife is the default.
 
 SHELL := /bin/bash
+# PATCH= on this command line is make selfcheck's (its variant); the
+# variant build (driver/Makefile) takes PATCH= too, so it must not reach
+# the sub-makes and scripts that build the correct driver.
+MAKEOVERRIDES := $(filter-out PATCH=%,$(MAKEOVERRIDES))
+unexport PATCH
+
 BUILD := $(CURDIR)/build
 MACHINE ?= default
 VM_TIMEOUT ?= 900
