@@ -41,15 +41,23 @@
 #define TDX_KEY_CONFIGURED		0x0000081500000000ULL
 
 /*
- * virtlife: out-of-order calls.  Intel's ABI specification has codes for
- * these; the kernel's headers name none of them, so they are defined here.
+ * Out-of-order and repeated calls: the codes the TDX module's own source
+ * returns (tdx_error_codes_defs.h, api_calls/tdh_sys_*.c; spec/tdx-abi.md).
+ * Two failures have bit 63 clear (TDX_KEY_CONFIGURED above and
+ * TDX_TDMR_ALREADY_INITIALIZED); the low 32 bits carry detail such as the
+ * operand id, so compare classes with TDX_STATUS_CLASS().
  */
-#define TDX_SYS_STATE_INCORRECT		0xC0000B0D00000000ULL /* wrong phase */
-#define TDX_SYS_INIT_DONE_ALREADY	0xC0000B0E00000000ULL /* 2nd SYS.INIT */
-#define TDX_LP_INIT_DONE_ALREADY	0xC0000B0F00000000ULL /* 2nd LP.INIT */
-#define TDX_SYS_LP_INIT_NOT_DONE	0xC0000B1000000000ULL /* CONFIG early */
-#define TDX_KEY_STATE_INCORRECT		0xC0000B1100000000ULL /* TDMR.INIT early */
-#define TDX_SYS_CONFIG_INVALID		0xC0000B1200000000ULL /* bad TDMR list */
+#define TDX_SYS_INIT_NOT_PENDING	0xC000050000000000ULL /* 2nd SYS.INIT */
+#define TDX_SYS_LP_INIT_DONE		0xC000050300000000ULL /* 2nd LP.INIT */
+#define TDX_SYS_KEY_CONFIG_NOT_PENDING	0xC000050700000000ULL /* before CONFIG */
+#define TDX_SYS_LP_INIT_NOT_PENDING	0xC000050B00000000ULL /* before SYS.INIT, after CONFIG */
+#define TDX_SYS_CONFIG_NOT_PENDING	0xC000050C00000000ULL /* 2nd CONFIG, LPs missing */
+#define TDX_SYS_LP_INIT_NOT_DONE	0xC000050200000000ULL /* RD, TDMR.INIT: no LP.INIT */
+#define TDX_SYS_NOT_READY		0xC000050500000000ULL /* TDMR.INIT before the keys */
+#define TDX_INVALID_TDMR		0xC0000A0000000000ULL /* a bad TDMR list entry */
+#define TDX_TDMR_ALREADY_INITIALIZED	0x00000A0300000000ULL
+/* Operand ids in the low bits of TDX_OPERAND_INVALID: RCX is 1. */
+#define TDX_OPERAND_ID_RCX		1ULL
 
 /* Software-defined: what the SEAMCALL instruction itself reports. */
 #define TDX_SW_ERROR			(TDX_ERROR | GENMASK_ULL(47, 40))
@@ -68,8 +76,8 @@
 #define MD_FIELD_ID_PAMT_2M_ENTRY_SIZE		0x9100000100000011ULL
 #define MD_FIELD_ID_PAMT_1G_ENTRY_SIZE		0x9100000100000012ULL
 #define MD_FIELD_ID_TDX_FEATURES0		0x0A00000300000008ULL
-#define MD_FIELD_ID_MAJOR_VERSION		0x0800000100000003ULL
-#define MD_FIELD_ID_MINOR_VERSION		0x0800000100000004ULL
+#define MD_FIELD_ID_MINOR_VERSION		0x0800000100000003ULL
+#define MD_FIELD_ID_MAJOR_VERSION		0x0800000100000004ULL
 #define MD_FIELD_ID_UPDATE_VERSION		0x0800000100000005ULL
 
 /* TDX_FEATURES0 bit 18: the module no longer clobbers RBP (required). */

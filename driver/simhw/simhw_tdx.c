@@ -633,7 +633,7 @@ static u64 simhw_tdx_sys_init_leaf(unsigned int cpu,
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
 	if (simhw_tdx_sys_init)
-		ret = TDX_SYS_INIT_DONE_ALREADY;
+		ret = TDX_SYS_INIT_NOT_PENDING;
 	else
 		simhw_tdx_sys_init = true;
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
@@ -649,9 +649,9 @@ static u64 simhw_tdx_lp_init_leaf(unsigned int cpu,
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
 	if (!simhw_tdx_sys_init)
-		ret = TDX_SYS_STATE_INCORRECT;
+		ret = TDX_SYS_LP_INIT_NOT_PENDING;
 	else if (pc->lp_initialized)
-		ret = TDX_LP_INIT_DONE_ALREADY;
+		ret = TDX_SYS_LP_INIT_DONE;
 	else
 		pc->lp_initialized = true;
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
@@ -669,7 +669,7 @@ static u64 simhw_tdx_sys_rd_leaf(unsigned int cpu,
 	init = simhw_tdx_sys_init;
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
 	if (!init)
-		return TDX_SYS_STATE_INCORRECT;
+		return TDX_SYS_LP_INIT_NOT_DONE;
 
 	switch (args->rdx) {
 	case MD_FIELD_ID_MAX_TDMRS:
@@ -717,12 +717,12 @@ static u64 simhw_tdx_config_leaf(unsigned int cpu,
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
 	if (!simhw_tdx_sys_init || simhw_tdx_configured) {
-		ret = TDX_SYS_STATE_INCORRECT;
+		ret = TDX_SYS_CONFIG_NOT_PENDING;
 		goto out;
 	}
 	for_each_online_cpu(c) {
 		if (!simhw_tdx_lp_done(c)) {
-			ret = TDX_SYS_LP_INIT_NOT_DONE;
+			ret = TDX_SYS_CONFIG_NOT_PENDING;
 			goto out;
 		}
 	}
@@ -730,7 +730,7 @@ static u64 simhw_tdx_config_leaf(unsigned int cpu,
 		strscpy(simhw_tdx_config_error, why,
 			sizeof(simhw_tdx_config_error));
 		rejected = true;
-		ret = TDX_SYS_CONFIG_INVALID;
+		ret = TDX_INVALID_TDMR;
 		goto out;
 	}
 
@@ -766,7 +766,7 @@ static u64 simhw_tdx_key_config_leaf(unsigned int cpu,
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
 	if (!simhw_tdx_configured) {
-		ret = TDX_SYS_STATE_INCORRECT;
+		ret = TDX_SYS_KEY_CONFIG_NOT_PENDING;
 	} else if (!simhw_tdx_lp_done(cpu)) {
 		ret = TDX_SYS_LP_INIT_NOT_DONE;
 	} else if (simhw_tdx_key_busy) {
@@ -825,16 +825,13 @@ static u64 simhw_tdx_tdmr_init_leaf(unsigned int cpu,
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	if (!simhw_tdx_configured) {
-		ret = TDX_SYS_STATE_INCORRECT;
+	/* The real module's dispatcher refuses it until the module is ready. */
+	if (!simhw_tdx_configured || !simhw_tdx_all_keys()) {
+		ret = TDX_SYS_NOT_READY;
 		goto unlock;
 	}
 	if (!simhw_tdx_lp_done(cpu)) {
 		ret = TDX_SYS_LP_INIT_NOT_DONE;
-		goto unlock;
-	}
-	if (!simhw_tdx_all_keys()) {
-		ret = TDX_KEY_STATE_INCORRECT;
 		goto unlock;
 	}
 	for (i = 0; i < simhw_tdx_nr_tdmrs; i++) {
@@ -844,7 +841,7 @@ static u64 simhw_tdx_tdmr_init_leaf(unsigned int cpu,
 		}
 	}
 	if (!t) {
-		ret = TDX_OPERAND_INVALID;
+		ret = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 		goto unlock;
 	}
 	if (t->busy) {
@@ -853,28 +850,26 @@ static u64 simhw_tdx_tdmr_init_leaf(unsigned int cpu,
 	}
 	end = t->base + t->size;
 	from = t->next;
-	if (from < end) {
-		to = min_t(u64, end,
-			   from + (u64)tdx_tdmr_init_chunk_mb * SZ_1M);
-		t->busy = true;
-		copy = *t;
-	} else {
-		to = end;
+	if (from >= end) {
+		/* Not an error bit, yet a refusal: nothing left to initialize. */
+		ret = TDX_TDMR_ALREADY_INITIALIZED;
+		goto unlock;
 	}
+	to = min_t(u64, end, from + (u64)tdx_tdmr_init_chunk_mb * SZ_1M);
+	t->busy = true;
+	copy = *t;
 unlock:
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
 	if (ret != TDX_SUCCESS)
 		return ret;
 
-	if (from < to) {
-		simhw_tdx_write_pamt(&copy, from, to);
-		raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-		t->next = to;
-		t->busy = false;
-		if (to == end)
-			simhw_tdx_tdmrs_done++;
-		raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
-	}
+	simhw_tdx_write_pamt(&copy, from, to);
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	t->next = to;
+	t->busy = false;
+	if (to == end)
+		simhw_tdx_tdmrs_done++;
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
 	args->rdx = to;
 	return TDX_SUCCESS;
 }

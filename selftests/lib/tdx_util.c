@@ -264,6 +264,8 @@ int tdx_core_state(struct tdx_core_state *st)
 		ret = keyed_u64(f, "pamt_bytes", &st->pamt_bytes);
 	if (!ret)
 		ret = keyed_u64(f, "tdmrs", &st->tdmrs);
+	if (!ret)
+		ret = keyed_line(f, "version", st->version, sizeof(st->version));
 	return ret;
 }
 

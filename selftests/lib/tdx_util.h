@@ -84,6 +84,7 @@ struct tdx_core_state {
 	char sys_init[16];	/* none|0|-N */
 	char lp_initialized[256];
 	uint64_t init_time_us, pamt_bytes, tdmrs;
+	char version[32];	/* major.minor.update, as TDH.SYS.RD gave it */
 };
 int tdx_core_state(struct tdx_core_state *st);
 
