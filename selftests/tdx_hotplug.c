@@ -4,13 +4,15 @@
  * initialization.
  *
  * Invariants: T3 (LP.INIT exactly once per CPU per boot: not again after
- * offline/online or a reload of virtlife.ko, and also for CPUs that come
- * online after the initialization; the TDX hotplug state after the
- * virtualization state), T9 (with a TD alive, the last online CPU of a
+ * offline/online or a reload of virtlife.ko; with a present CPU offline
+ * the initialization is refused with -EBUSY before any SEAMCALL, since the
+ * module would refuse it for the boot; once initialized, offline CPUs do
+ * not matter; the TDX hotplug state after the virtualization state), T9 (with a TD alive, the last online CPU of a
  * package cannot go offline), T8 (once initialized, memory outside the
  * TDX memory list cannot be onlined; memory in it can go and come back).
  */
 #include "tdx_test.h"
+#include "hwvirt.h"
 
 FIXTURE(tdx_cpu) {
 	int cpus[CPU_SETSIZE];	/* hotpluggable CPUs */
@@ -88,35 +90,66 @@ TEST_F(tdx_cpu, lp_init_once_per_cpu_per_boot_T3)
 	EXPECT_TDX_STATE("initialized", 0);
 }
 
-/* T3: a CPU offline during the initialization gets its LP.INIT when it comes online. */
-TEST_F(tdx_cpu, cpu_onlined_after_init_gets_lp_init_T3)
+/*
+ * T3: the module counts every CPU the BIOS enabled, so with one offline the
+ * initialization would fail for the boot. The driver refuses it first:
+ * -EBUSY, the CPU named, no SEAMCALL, still uninitialized; once the CPU is
+ * back online the same request succeeds.
+ */
+TEST_F(tdx_cpu, offline_cpu_refused_before_any_seamcall_T3)
 {
-	static struct tdx_emu_cpu cpus[CPU_SETSIZE];
 	struct tdx_core_state st;
-	cpu_set_t lp;
+	struct hv_kmsg log;
+	struct tdx_leaves l;
+	char msg[64];
 	int cpu, ret;
 
 	if (!self->n)
 		SKIP(return, "no hotpluggable CPU");
 	cpu = self->cpus[self->n - 1];
 	ASSERT_EQ(0, vl_cpu_set_online(cpu, false));
-	ASSERT_ERRNO(0, tdx_enable());
-	ASSERT_LT(cpu, tdx_emu_cpus(cpus, CPU_SETSIZE));
-	EXPECT_EQ(0, cpus[cpu].lp_init_calls);
-	EXPECT_CHECK(lp_init_once(WHY));
+	ASSERT_EQ(0, hv_kmsg_open(&log));
+	EXPECT_ERRNO(-EBUSY, tdx_enable());
+	snprintf(msg, sizeof(msg), "CPU %d present but offline", cpu);
+	EXPECT_TRUE(hv_kmsg_has(&log, msg)) TH_LOG("no message '%s'", msg);
+	hv_kmsg_close(&log);
+	ASSERT_EQ(0, tdx_leaves(&l));
+	EXPECT_EQ(0, tdx_leaves_total(&l)) TH_LOG("SEAMCALLs issued with cpu%d offline", cpu);
+	EXPECT_TDX_STATE("uninitialized", 0);
+	ASSERT_EQ(0, tdx_core_state(&st));
+	EXPECT_STREQ("uninitialized", st.status);
+	ASSERT_STATE(vl_state_consistent);
 
+	ret = vl_cpu_set_online(cpu, true);
+	ASSERT_EQ(0, ret) TH_LOG("online cpu%d: %s", cpu, strerror(-ret));
+	ASSERT_ERRNO(0, tdx_enable());
+	EXPECT_CHECK(tdx_first_init_ok(WHY));
+}
+
+/*
+ * T3: a CPU offlined after the initialization keeps its LP.INIT: a new
+ * virtlife.ko starts TDX with it offline (no refusal: the module is
+ * initialized), and when it comes back its online callback issues nothing.
+ */
+TEST_F(tdx_cpu, offlined_after_init_keeps_lp_init_T3)
+{
+	static struct tdx_emu_cpu cpus[CPU_SETSIZE];
+	int cpu, ret;
+
+	if (!self->n)
+		SKIP(return, "no hotpluggable CPU");
+	cpu = self->cpus[self->n - 1];
+	ASSERT_ERRNO(0, tdx_enable());
+	ASSERT_EQ(0, vl_cpu_set_online(cpu, false));
+	ASSERT_EQ(0, vl_unload());
+	ASSERT_EQ(0, vl_load("enable_at_load=0"));
+	ASSERT_ERRNO(0, tdx_enable());
 	ret = vl_cpu_set_online(cpu, true);
 	ASSERT_EQ(0, ret) TH_LOG("online cpu%d after init: %s", cpu, strerror(-ret));
 	ASSERT_LT(cpu, tdx_emu_cpus(cpus, CPU_SETSIZE));
-	EXPECT_EQ(1, cpus[cpu].lp_init_calls) TH_LOG("cpu%d onlined after init", cpu);
-	EXPECT_TRUE(cpus[cpu].lp_initialized);
-	ASSERT_EQ(0, tdx_core_state(&st));
-	ASSERT_EQ(0, vl_parse_cpulist(st.lp_initialized, &lp));
-	EXPECT_TRUE(CPU_ISSET(cpu, &lp)) TH_LOG("core lp_initialized=%s", st.lp_initialized);
-	/* And once only, from then on. */
-	ASSERT_EQ(0, vl_cpu_set_online(cpu, false));
-	ASSERT_EQ(0, vl_cpu_set_online(cpu, true));
+	EXPECT_EQ(1, cpus[cpu].lp_init_calls) TH_LOG("cpu%d offlined after init", cpu);
 	EXPECT_CHECK(lp_init_once(WHY));
+	EXPECT_TDX_STATE("initialized", 0);
 	ASSERT_STATE(vl_state_consistent);
 }
 

@@ -26,6 +26,8 @@
 			       __ret == -EALREADY ?			\
 			       "SEAMCALLs issued before any request (T4)" : \
 			       strerror(-__ret));			\
+		if (tdx_off_for_hibernation())				\
+			SKIP(return, "TDX is off for this boot: hibernation is possible (T10; TDX hosts boot with nohibernate)"); \
 	} while (0)
 
 #define TDX_TEARDOWN(fixture)						\

@@ -45,6 +45,7 @@ bool simhw_tdx_keyids(u32 *first, u32 *nr);
 
 /* Internal to virtlife_simhw.ko: simhw.c's load and unload call these. */
 struct dentry;
+void simhw_check_context(unsigned int cpu);
 int simhw_tdx_init(void);
 void simhw_tdx_debugfs_init(struct dentry *root);
 void simhw_tdx_exit(void);

@@ -37,6 +37,7 @@
 #define TDX_SYS_BUSY			0x8000020200000000ULL
 #define TDX_RND_NO_ENTROPY		0x8000020300000000ULL
 #define TDX_METADATA_FIELD_NOT_READABLE	0xC0000C0200000000ULL
+#define TDX_METADATA_FIELD_ID_INCORRECT	0xC0000C0000000000ULL
 /* Not an error bit: KEY.CONFIG on a package whose key is already set. */
 #define TDX_KEY_CONFIGURED		0x0000081500000000ULL
 
@@ -56,8 +57,10 @@
 #define TDX_SYS_NOT_READY		0xC000050500000000ULL /* TDMR.INIT before the keys */
 #define TDX_INVALID_TDMR		0xC0000A0000000000ULL /* a bad TDMR list entry */
 #define TDX_TDMR_ALREADY_INITIALIZED	0x00000A0300000000ULL
-/* Operand ids in the low bits of TDX_OPERAND_INVALID: RCX is 1. */
+/* Operand ids in the low bits of TDX_OPERAND_INVALID/BUSY. */
 #define TDX_OPERAND_ID_RCX		1ULL
+#define TDX_OPERAND_ID_RDX		2ULL
+#define TDX_OPERAND_ID_R8		8ULL
 
 /* Software-defined: what the SEAMCALL instruction itself reports. */
 #define TDX_SW_ERROR			(TDX_ERROR | GENMASK_ULL(47, 40))

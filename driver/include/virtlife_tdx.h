@@ -35,6 +35,13 @@ int virtlife_tdx_cpu_enable(void);
  */
 int virtlife_tdx_enable(void);
 
+/*
+ * T3: 0 if the initialization may start (or is already done); -EBUSY,
+ * with a message naming them, while a present CPU is offline.  The caller
+ * holds the CPU hotplug lock.
+ */
+int virtlife_tdx_check_cpus(void);
+
 enum virtlife_tdx_status virtlife_tdx_status(void);
 
 /* The errno that put the module in ERROR (0 otherwise). */

@@ -34,6 +34,7 @@ struct simhw_cpu {
 	atomic64_t double_enables;
 	atomic64_t double_disables;
 	atomic64_t wrong_cpu;
+	atomic64_t preemptible;
 	u64 features;
 };
 
@@ -45,12 +46,24 @@ static struct cpumask simhw_on_mask;
 static struct dentry *simhw_debugfs_dir;
 
 /*
- * Returns true if the caller runs on @cpu.  Callers run with preemption
- * disabled, so smp_processor_id() is stable (and checked by debug kernels).
+ * The caller's context, as a per-CPU instruction needs it: on @cpu, with
+ * preemption disabled (else the task may move to another CPU half-way;
+ * a debug kernel would warn in smp_processor_id(), a production kernel
+ * says nothing).  A preemptible caller is counted on @cpu and still
+ * served; the counter is the witness of D28/D29 without a debug kernel.
+ * Needs CONFIG_PREEMPT_COUNT (preemptible() is always false without it).
  */
+void simhw_check_context(unsigned int cpu)
+{
+	if (preemptible())
+		atomic64_inc(&per_cpu(simhw_cpu, cpu).preemptible);
+}
+
+/* Returns true if the caller runs on @cpu; counts the context too. */
 static bool simhw_on_cpu(unsigned int cpu)
 {
-	if (cpu == smp_processor_id())
+	simhw_check_context(cpu);
+	if (cpu == raw_smp_processor_id())
 		return true;
 	atomic64_inc(&per_cpu(simhw_cpu, cpu).wrong_cpu);
 	return false;
@@ -131,13 +144,14 @@ static int simhw_cpus_show(struct seq_file *m, void *unused)
 		struct simhw_cpu *sc = per_cpu_ptr(&simhw_cpu, cpu);
 
 		seq_printf(m,
-			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld features=0x%llx\n",
+			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld preemptible=%lld features=0x%llx\n",
 			   cpu, simhw_cpu_enabled(cpu),
 			   atomic64_read(&sc->enables),
 			   atomic64_read(&sc->disables),
 			   atomic64_read(&sc->double_enables),
 			   atomic64_read(&sc->double_disables),
 			   atomic64_read(&sc->wrong_cpu),
+			   atomic64_read(&sc->preemptible),
 			   READ_ONCE(sc->features));
 	}
 	return 0;

@@ -33,6 +33,7 @@
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -172,6 +173,13 @@ struct simhw_tdx_cpu {
 	bool lp_initialized;		/* under simhw_tdx_lock */
 };
 
+/*
+ * The logical CPUs "the BIOS enabled", as MCHECK counts them at boot: the
+ * CPUs present when this module loads.  SYS.CONFIG requires every one of
+ * them to have done LP.INIT, and every package of them to get its key.
+ */
+static struct cpumask simhw_tdx_bios_cpus;
+
 static DEFINE_PER_CPU(struct simhw_tdx_cpu, simhw_tdx_cpu);
 
 /* One physical package; the table is small and searched linearly. */
@@ -180,7 +188,6 @@ struct simhw_tdx_pkg {
 	int by_cpu;			/* CPU that configured the key, or -1 */
 	u64 key_config_calls;
 	bool configured;
-	bool required;			/* had an online CPU at CONFIG time */
 };
 
 /* A range [start, end) of physical addresses. */
@@ -338,14 +345,30 @@ static int simhw_tdx_pkg_of(unsigned int cpu)
 	return topology_physical_package_id(cpu);
 }
 
-/* Every package that had an online CPU at CONFIG time has its key. */
+/*
+ * Every package has its key: the module is ready (the packages are those
+ * of the BIOS-enabled CPUs, entered at load).
+ */
 static bool simhw_tdx_all_keys(void)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&simhw_tdx_lock);
 	for (i = 0; i < simhw_tdx_nr_pkgs; i++) {
-		if (simhw_tdx_pkgs[i].required && !simhw_tdx_pkgs[i].configured)
+		if (!simhw_tdx_pkgs[i].configured)
+			return false;
+	}
+	return true;
+}
+
+/* Every BIOS-enabled CPU did LP.INIT (the module's num_of_init_lps). */
+static bool simhw_tdx_all_lps(void)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&simhw_tdx_lock);
+	for_each_cpu(cpu, &simhw_tdx_bios_cpus) {
+		if (!per_cpu(simhw_tdx_cpu, cpu).lp_initialized)
 			return false;
 	}
 	return true;
@@ -583,39 +606,46 @@ static bool simhw_tdx_check_pamt_reserved(unsigned int n, char *why)
 }
 
 /*
- * Validates the TDMR list of a TDH.SYS.CONFIG into simhw_tdx_tdmrs.  On
- * failure, @why says what is wrong.  Works on ranges only: its cost does
- * not depend on the size of the TDMRs.
+ * Validates the TDMR list of a TDH.SYS.CONFIG into simhw_tdx_tdmrs and
+ * returns the module's status for it: the operands first (their id in the
+ * low bits, as the module reports them), then the TDMRs.  On failure, @why
+ * says what is wrong.  Works on ranges only: its cost does not depend on
+ * the size of the TDMRs.
  */
-static bool simhw_tdx_check_config(u64 list_pa, u64 count, u64 keyid,
-				   char *why)
+static u64 simhw_tdx_check_config(u64 list_pa, u64 count, u64 keyid,
+				  char *why)
 {
 	const u64 *list;
 	unsigned int i;
 
-	if (!count || count > tdx_max_tdmrs)
-		return simhw_tdx_reject(why, "%llu TDMRs, the module takes 1 to %u",
-					count, tdx_max_tdmrs);
-	if (keyid < tdx_keyid_first || keyid - tdx_keyid_first >= tdx_nr_keyids)
-		return simhw_tdx_reject(why, "global KeyID %llu outside the TDX KeyIDs %u-%u",
-					keyid, tdx_keyid_first,
-					tdx_keyid_first + tdx_nr_keyids - 1);
-	if (!IS_ALIGNED(list_pa, TDMR_INFO_PA_ARRAY_ALIGNMENT))
-		return simhw_tdx_reject(why,
-					"TDMR_INFO address array at 0x%llx not 512-byte aligned",
-					list_pa);
-	if (!simhw_tdx_mem_ok(list_pa, count * sizeof(u64)))
-		return simhw_tdx_reject(why,
-					"TDMR_INFO address array at 0x%llx not in convertible memory",
-					list_pa);
+	if (!IS_ALIGNED(list_pa, TDMR_INFO_PA_ARRAY_ALIGNMENT) ||
+	    !simhw_tdx_mem_ok(list_pa, max_t(u64, count, 1) * sizeof(u64))) {
+		simhw_tdx_reject(why,
+				 "TDMR_INFO address array at 0x%llx not 512-byte aligned convertible memory",
+				 list_pa);
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+	}
+	if (!count || count > tdx_max_tdmrs) {
+		simhw_tdx_reject(why, "%llu TDMRs, the module takes 1 to %u",
+				 count, tdx_max_tdmrs);
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX;
+	}
+	if (keyid < tdx_keyid_first || keyid - tdx_keyid_first >= tdx_nr_keyids) {
+		simhw_tdx_reject(why, "global KeyID %llu outside the TDX KeyIDs %u-%u",
+				 keyid, tdx_keyid_first,
+				 tdx_keyid_first + tdx_nr_keyids - 1);
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8;
+	}
 
 	list = phys_to_virt(list_pa);
 	for (i = 0; i < count; i++) {
 		if (!simhw_tdx_check_tdmr(i, READ_ONCE(list[i]), why))
-			return false;
+			return TDX_INVALID_TDMR | i;
 	}
-	return simhw_tdx_check_pamt_overlap(count, why) &&
-	       simhw_tdx_check_pamt_reserved(count, why);
+	if (!simhw_tdx_check_pamt_overlap(count, why) ||
+	    !simhw_tdx_check_pamt_reserved(count, why))
+		return TDX_INVALID_TDMR;
+	return TDX_SUCCESS;
 }
 
 /* ---- leaves ------------------------------------------------------------ */
@@ -630,6 +660,10 @@ static u64 simhw_tdx_sys_init_leaf(unsigned int cpu,
 {
 	unsigned long flags;
 	u64 ret = TDX_SUCCESS;
+
+	/* Every attribute bit is reserved; the module checks them first. */
+	if (args->rcx)
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
 	if (simhw_tdx_sys_init)
@@ -648,7 +682,8 @@ static u64 simhw_tdx_lp_init_leaf(unsigned int cpu,
 	u64 ret = TDX_SUCCESS;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	if (!simhw_tdx_sys_init)
+	/* Only between SYS.INIT and SYS.CONFIG; the state is tested first. */
+	if (!simhw_tdx_sys_init || simhw_tdx_configured)
 		ret = TDX_SYS_LP_INIT_NOT_PENDING;
 	else if (pc->lp_initialized)
 		ret = TDX_SYS_LP_INIT_DONE;
@@ -662,13 +697,14 @@ static u64 simhw_tdx_sys_rd_leaf(unsigned int cpu,
 				 struct simhw_seam_args *args)
 {
 	unsigned long flags;
-	bool init;
+	bool lp_done;
 	u64 val;
 
+	/* Only on a CPU that did LP.INIT (so never before SYS.INIT). */
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	init = simhw_tdx_sys_init;
+	lp_done = simhw_tdx_lp_done(cpu);
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
-	if (!init)
+	if (!lp_done)
 		return TDX_SYS_LP_INIT_NOT_DONE;
 
 	switch (args->rdx) {
@@ -700,7 +736,8 @@ static u64 simhw_tdx_sys_rd_leaf(unsigned int cpu,
 		val = simhw_tdx_ver[2];
 		break;
 	default:
-		return TDX_METADATA_FIELD_NOT_READABLE;
+		/* Not a field this module has (the 1.5 module's answer). */
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	}
 	args->r8 = val;
 	return TDX_SUCCESS;
@@ -711,38 +748,22 @@ static u64 simhw_tdx_config_leaf(unsigned int cpu,
 {
 	char why[SIMHW_TDX_WHY_LEN];
 	unsigned long flags;
-	unsigned int c;
-	bool rejected = false;
-	u64 ret = TDX_SUCCESS;
+	u64 ret;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	if (!simhw_tdx_sys_init || simhw_tdx_configured) {
+	/*
+	 * Once, after SYS.INIT and after every BIOS-enabled CPU did LP.INIT:
+	 * a CPU the OS keeps offline makes every CONFIG fail (the same code).
+	 */
+	if (!simhw_tdx_sys_init || simhw_tdx_configured || !simhw_tdx_all_lps()) {
 		ret = TDX_SYS_CONFIG_NOT_PENDING;
 		goto out;
 	}
-	for_each_online_cpu(c) {
-		if (!simhw_tdx_lp_done(c)) {
-			ret = TDX_SYS_CONFIG_NOT_PENDING;
-			goto out;
-		}
-	}
-	if (!simhw_tdx_check_config(args->rcx, args->rdx, args->r8, why)) {
+	ret = simhw_tdx_check_config(args->rcx, args->rdx, args->r8, why);
+	if (ret != TDX_SUCCESS) {
 		strscpy(simhw_tdx_config_error, why,
 			sizeof(simhw_tdx_config_error));
-		rejected = true;
-		ret = TDX_INVALID_TDMR;
 		goto out;
-	}
-
-	/* The packages whose keys TDMR.INIT waits for. */
-	for (c = 0; c < simhw_tdx_nr_pkgs; c++)
-		simhw_tdx_pkgs[c].required = false;
-	for_each_online_cpu(c) {
-		struct simhw_tdx_pkg *p =
-			simhw_tdx_find_pkg(simhw_tdx_pkg_of(c), true);
-
-		if (p)
-			p->required = true;
 	}
 	simhw_tdx_nr_tdmrs = args->rdx;
 	simhw_tdx_tdmrs_done = 0;
@@ -752,7 +773,7 @@ static u64 simhw_tdx_config_leaf(unsigned int cpu,
 	simhw_tdx_configured = true;
 out:
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
-	if (rejected)
+	if (ret != TDX_SUCCESS && ret != TDX_SYS_CONFIG_NOT_PENDING)
 		pr_info("TDH.SYS.CONFIG rejected on CPU %u: %s\n", cpu, why);
 	return ret;
 }
@@ -765,14 +786,13 @@ static u64 simhw_tdx_key_config_leaf(unsigned int cpu,
 	u64 ret = TDX_SUCCESS;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	if (!simhw_tdx_configured) {
+	/* Only between SYS.CONFIG and the last package's key (ready). */
+	if (!simhw_tdx_configured || simhw_tdx_all_keys()) {
 		ret = TDX_SYS_KEY_CONFIG_NOT_PENDING;
-	} else if (!simhw_tdx_lp_done(cpu)) {
-		ret = TDX_SYS_LP_INIT_NOT_DONE;
 	} else if (simhw_tdx_key_busy) {
 		ret = TDX_SYS_BUSY;
 	} else {
-		p = simhw_tdx_find_pkg(simhw_tdx_pkg_of(cpu), true);
+		p = simhw_tdx_find_pkg(simhw_tdx_pkg_of(cpu), false);
 		if (!p)
 			ret = TDX_OPERAND_INVALID;
 		else if (p->configured)
@@ -830,10 +850,6 @@ static u64 simhw_tdx_tdmr_init_leaf(unsigned int cpu,
 		ret = TDX_SYS_NOT_READY;
 		goto unlock;
 	}
-	if (!simhw_tdx_lp_done(cpu)) {
-		ret = TDX_SYS_LP_INIT_NOT_DONE;
-		goto unlock;
-	}
 	for (i = 0; i < simhw_tdx_nr_tdmrs; i++) {
 		if (simhw_tdx_tdmrs[i].base == args->rcx) {
 			t = &simhw_tdx_tdmrs[i];
@@ -845,7 +861,7 @@ static u64 simhw_tdx_tdmr_init_leaf(unsigned int cpu,
 		goto unlock;
 	}
 	if (t->busy) {
-		ret = TDX_OPERAND_BUSY;
+		ret = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 		goto unlock;
 	}
 	end = t->base + t->size;
@@ -908,7 +924,7 @@ static void simhw_tdx_count(int idx, unsigned int cpu)
 		atomic64_inc(&per_cpu(simhw_tdx_cpu, cpu).lp_init_calls);
 	if (idx == SIMHW_KEY_CONFIG) {
 		raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-		p = simhw_tdx_find_pkg(simhw_tdx_pkg_of(cpu), true);
+		p = simhw_tdx_find_pkg(simhw_tdx_pkg_of(cpu), false);
 		if (p)
 			p->key_config_calls++;
 		raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
@@ -954,10 +970,11 @@ static void simhw_tdx_log_call(int idx, unsigned int cpu, u64 status)
 
 u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 {
-	unsigned int cpu = smp_processor_id();
+	unsigned int cpu = raw_smp_processor_id();
 	int idx = simhw_tdx_leaf_idx(TDX_LEAF_NR(leaf));
 	u64 ret;
 
+	simhw_check_context(cpu);
 	if (idx >= 0)
 		simhw_tdx_count(idx, cpu);
 
@@ -1086,12 +1103,14 @@ DEFINE_SHOW_ATTRIBUTE(simhw_tdx_packages);
 static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 {
 	char err[SIMHW_TDX_WHY_LEN];
-	unsigned int tdmrs, done;
+	unsigned int tdmrs, done, lps = 0, cpu;
 	bool init, configured;
 	unsigned long flags;
 	u64 keyid;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	for_each_cpu(cpu, &simhw_tdx_bios_cpus)
+		lps += per_cpu(simhw_tdx_cpu, cpu).lp_initialized;
 	init = simhw_tdx_sys_init;
 	configured = simhw_tdx_configured;
 	tdmrs = simhw_tdx_nr_tdmrs;
@@ -1100,6 +1119,9 @@ static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 	strscpy(err, simhw_tdx_config_error, sizeof(err));
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
 
+	seq_printf(m, "bios_cpus=%*pbl\n", cpumask_pr_args(&simhw_tdx_bios_cpus));
+	seq_printf(m, "lps_initialized=%u/%u\n", lps,
+		   cpumask_weight(&simhw_tdx_bios_cpus));
 	seq_printf(m, "sys_init=%d\n", init);
 	seq_printf(m, "configured=%d\n", configured);
 	seq_printf(m, "tdmrs=%u\n", tdmrs);
@@ -1323,6 +1345,94 @@ static const struct file_operations simhw_tdx_no_entropy_fops = {
 	.release = single_release,
 };
 
+/*
+ * A SEAMCALL issued by hand, for tests of the module's refusals: "CPU LEAF
+ * RCX RDX R8" (LEAF by name or number, registers in hex) runs it on CPU
+ * with interrupts off, as the host core would; reading shows the last one
+ * and its answer.  Counted and logged like any other SEAMCALL.
+ */
+struct simhw_tdx_raw {
+	u64 leaf;
+	struct simhw_seam_args args;
+	u64 status;
+	unsigned int cpu;
+	bool valid;
+};
+
+static struct simhw_tdx_raw simhw_tdx_raw_last;
+static DEFINE_MUTEX(simhw_tdx_raw_lock);
+
+static void simhw_tdx_raw_call(void *data)
+{
+	struct simhw_tdx_raw *r = data;
+
+	r->status = simhw_seamcall(r->leaf, &r->args);
+}
+
+static int simhw_tdx_seamcall_show(struct seq_file *m, void *unused)
+{
+	struct simhw_tdx_raw r;
+	int idx;
+
+	mutex_lock(&simhw_tdx_raw_lock);
+	r = simhw_tdx_raw_last;
+	mutex_unlock(&simhw_tdx_raw_lock);
+	if (!r.valid) {
+		seq_puts(m, "none\n");
+		return 0;
+	}
+	idx = simhw_tdx_leaf_idx(r.leaf);
+	seq_printf(m, "cpu=%u leaf=%s status=0x%016llx rcx=0x%llx rdx=0x%llx r8=0x%llx\n",
+		   r.cpu, idx < 0 ? "unknown" : simhw_tdx_leaves[idx].name,
+		   r.status, r.args.rcx, r.args.rdx, r.args.r8);
+	return 0;
+}
+
+static int simhw_tdx_seamcall_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, simhw_tdx_seamcall_show, inode->i_private);
+}
+
+static ssize_t simhw_tdx_seamcall_write(struct file *file,
+					const char __user *ubuf,
+					size_t count, loff_t *ppos)
+{
+	struct simhw_tdx_raw r = {};
+	char buf[128], *w[5];
+	int idx, ret;
+
+	ret = simhw_tdx_get_cmd(ubuf, count, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	if (simhw_tdx_split(buf, w, 5) != 5)
+		return -EINVAL;
+	idx = simhw_tdx_parse_leaf(w[1]);
+	if (kstrtouint(w[0], 10, &r.cpu) || r.cpu >= nr_cpu_ids || idx < 0 ||
+	    kstrtou64(w[2], 16, &r.args.rcx) ||
+	    kstrtou64(w[3], 16, &r.args.rdx) ||
+	    kstrtou64(w[4], 16, &r.args.r8))
+		return -EINVAL;
+	r.leaf = simhw_tdx_leaves[idx].nr;
+
+	mutex_lock(&simhw_tdx_raw_lock);
+	ret = smp_call_function_single(r.cpu, simhw_tdx_raw_call, &r, 1);
+	if (!ret) {
+		r.valid = true;
+		simhw_tdx_raw_last = r;
+	}
+	mutex_unlock(&simhw_tdx_raw_lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations simhw_tdx_seamcall_fops = {
+	.owner = THIS_MODULE,
+	.open = simhw_tdx_seamcall_open,
+	.read = seq_read,
+	.write = simhw_tdx_seamcall_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 void simhw_tdx_debugfs_init(struct dentry *root)
 {
 	struct dentry *dir = debugfs_create_dir("tdx", root);
@@ -1339,6 +1449,8 @@ void simhw_tdx_debugfs_init(struct dentry *root)
 			    &simhw_tdx_fail_leaf_fops);
 	debugfs_create_file("no_entropy", 0600, dir, NULL,
 			    &simhw_tdx_no_entropy_fops);
+	debugfs_create_file("seamcall", 0600, dir, NULL,
+			    &simhw_tdx_seamcall_fops);
 }
 
 /* ---- load and unload --------------------------------------------------- */
@@ -1423,7 +1535,8 @@ int simhw_tdx_init(void)
 		goto err;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	for_each_present_cpu(cpu)
+	cpumask_copy(&simhw_tdx_bios_cpus, cpu_present_mask);
+	for_each_cpu(cpu, &simhw_tdx_bios_cpus)
 		simhw_tdx_find_pkg(simhw_tdx_pkg_of(cpu), true);
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
 	return 0;

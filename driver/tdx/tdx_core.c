@@ -6,8 +6,9 @@
  * One state enum under one mutex (T1); the global and per-CPU module init
  * (T2, T3); the initialization sequence of T5 as one short function that
  * calls one function per step and unwinds in exact reverse (T6); SEAMCALL
- * error mapping (T7); the memory-online (T8) and suspend (T10) refusals;
- * the TD KeyID pool (T9).  The SEAMCALLs go to the emulated TDX module in
+ * error mapping (T7); the memory-online refusal (T8); the boot-time
+ * choice between TDX and hibernation, and ACPI S3 disabled (T10); the TD
+ * KeyID pool (T9).  The SEAMCALLs go to the emulated TDX module in
  * virtlife_simhw.ko.
  */
 
@@ -18,6 +19,7 @@
 #include <linux/cpumask.h>
 #include <linux/idr.h>
 #include <linux/kernel.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/memory.h>
@@ -26,6 +28,8 @@
 #include <linux/notifier.h>
 #include <linux/percpu.h>
 #include <linux/pfn.h>
+#include <linux/platform_device.h>
+#include <linux/pm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -61,6 +65,10 @@ struct tdx_tdmr_list tdx_tdmr_list;
 
 /* Set between PM_*_PREPARE and PM_POST_*: no initialization then. */
 static bool tdx_pm_transition;
+
+/* T10: set at load on a TDX platform; ACPI S3 refused until unload. */
+bool tdx_s3_disabled;
+bool tdx_off_for_hibernation;
 
 /*
  * The TDX memory list, read by the memory-online notifier.  Memory
@@ -201,6 +209,34 @@ int virtlife_tdx_cpu_enable(void)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_cpu_enable);
+
+/*
+ * T3: the module counts the CPUs the BIOS enabled and refuses SYS.CONFIG
+ * until every one of them did LP.INIT (and LP.INIT after CONFIG): with a
+ * present CPU offline the initialization can only fail, and failing is
+ * final for the boot.  Refuse before the first SEAMCALL instead, so that
+ * onlining the CPUs and asking again succeeds.  The caller holds the CPU
+ * hotplug lock; once initialized, offline CPUs do not matter.
+ */
+int virtlife_tdx_check_cpus(void)
+{
+	cpumask_var_t offline;
+	int ret = 0;
+
+	if (READ_ONCE(tdx_module_status) != VIRTLIFE_TDX_UNINITIALIZED)
+		return 0;
+	if (!zalloc_cpumask_var(&offline, GFP_KERNEL))
+		return -ENOMEM;
+	cpumask_andnot(offline, cpu_present_mask, cpu_online_mask);
+	if (!cpumask_empty(offline)) {
+		pr_warn("initialization refused: CPU %*pbl present but offline (the module needs every CPU); online it and retry\n",
+			cpumask_pr_args(offline));
+		ret = -EBUSY;
+	}
+	free_cpumask_var(offline);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_check_cpus);
 
 /* ---- T5 steps that talk to the module ----------------------------------- */
 
@@ -601,7 +637,7 @@ int virtlife_tdx_enable(void)
 			ret = -EBUSY;
 			break;
 		}
-		ret = __tdx_enable();
+		ret = virtlife_tdx_check_cpus() ?: __tdx_enable();
 		break;
 	case VIRTLIFE_TDX_INITIALIZED:
 		ret = 0;
@@ -666,28 +702,96 @@ bool virtlife_tdx_keyids_in_use(void)
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_keyids_in_use);
 
-/* ---- suspend (T10) ------------------------------------------------------ */
+/* ---- suspend and hibernation (T10) -------------------------------------- */
 
 /*
- * The platform loses TDX state in S3 and hibernation: refuse both while
- * the module is initialized, at PREPARE, before anything is frozen.  From
- * PREPARE to POST no initialization may start either.
+ * TDX does not survive ACPI S3 (the memory controller loses the keys) nor
+ * hibernation (the image holds TDX private memory).  So, as the kernel's
+ * tdx_init() does at boot: TDX is off for the boot while hibernation is
+ * possible; otherwise S3 is disabled for the boot, whether or not the
+ * module is ever initialized.  s2idle keeps both and stays allowed.
+ *
+ * hibernation_available() is not exported; /sys/power/state lists "disk"
+ * exactly when it is true (and the file is absent without CONFIG_PM_SLEEP).
  */
+static bool tdx_hibernation_available(void)
+{
+	char buf[128] = {};
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open("/sys/power/state", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f) != -ENOENT;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n < 0) {
+		pr_warn("cannot read /sys/power/state (%zd): hibernation assumed available\n",
+			n);
+		return true;
+	}
+	return strstr(buf, "disk");
+}
+
+/*
+ * The kernel sets acpi_suspend_lowlevel = NULL, so that S3 fails when the
+ * platform would enter it.  A module cannot; this device refuses S3 at
+ * the first device callback instead, before any device is suspended.
+ */
+static int tdx_host_prepare(struct device *dev)
+{
+	if (tdx_s3_disabled && pm_suspend_target_state == PM_SUSPEND_MEM) {
+		dev_warn(dev, "ACPI S3 disabled on this TDX platform\n");
+		return -ENOSYS;
+	}
+	return 0;
+}
+
+static const struct dev_pm_ops tdx_host_pm_ops = {
+	.prepare = tdx_host_prepare,
+};
+
+static struct platform_driver tdx_host_driver = {
+	.driver = {
+		.name = "virtlife_tdx_host",
+		.pm = &tdx_host_pm_ops,
+	},
+};
+
+static struct platform_device *tdx_host_dev;
+
+static int tdx_host_device_add(void)
+{
+	int ret = platform_driver_register(&tdx_host_driver);
+
+	if (ret)
+		return ret;
+	tdx_host_dev = platform_device_register_simple("virtlife_tdx_host",
+						       PLATFORM_DEVID_NONE,
+						       NULL, 0);
+	if (IS_ERR(tdx_host_dev)) {
+		platform_driver_unregister(&tdx_host_driver);
+		return PTR_ERR(tdx_host_dev);
+	}
+	return 0;
+}
+
+static void tdx_host_device_remove(void)
+{
+	platform_device_unregister(tdx_host_dev);
+	platform_driver_unregister(&tdx_host_driver);
+}
+
+/* No initialization may start between PM_*_PREPARE and PM_POST_*. */
 static int tdx_pm_notifier(struct notifier_block *nb, unsigned long action,
 			   void *data)
 {
-	int ret = NOTIFY_OK;
-
 	switch (action) {
 	case PM_SUSPEND_PREPARE:
 	case PM_HIBERNATION_PREPARE:
 		mutex_lock(&tdx_module_lock);
-		if (tdx_module_status == VIRTLIFE_TDX_INITIALIZED) {
-			pr_warn("suspend refused: TDX module initialized\n");
-			ret = notifier_from_errno(-EBUSY);
-		}
-		if (ret == NOTIFY_OK)
-			tdx_pm_transition = true;
+		tdx_pm_transition = true;
 		mutex_unlock(&tdx_module_lock);
 		break;
 	case PM_POST_SUSPEND:
@@ -697,7 +801,7 @@ static int tdx_pm_notifier(struct notifier_block *nb, unsigned long action,
 		mutex_unlock(&tdx_module_lock);
 		break;
 	}
-	return ret;
+	return NOTIFY_OK;
 }
 
 static struct notifier_block tdx_pm_nb = {
@@ -719,8 +823,16 @@ static void tdx_read_keyids(void)
 		pr_err("initialization failed: too few private KeyIDs available\n");
 		return;
 	}
+	/* Hibernation would take TDX private memory into its image. */
+	if (tdx_hibernation_available()) {
+		pr_err("initialization failed: Hibernation support is enabled\n");
+		tdx_off_for_hibernation = true;
+		return;
+	}
 	tdx_global_keyid = tdx_keyid_first;
 	tdx_platform = true;
+	pr_info("Disable ACPI S3. Turn off TDX in the BIOS to use ACPI S3.\n");
+	tdx_s3_disabled = true;
 }
 
 static int __init virtlife_tdx_init(void)
@@ -733,18 +845,26 @@ static int __init virtlife_tdx_init(void)
 	if (ret)
 		return ret;
 	ret = register_pm_notifier(&tdx_pm_nb);
-	if (ret) {
-		unregister_memory_notifier(&tdx_memory_nb);
-		return ret;
-	}
+	if (ret)
+		goto err_memory;
+	ret = tdx_host_device_add();
+	if (ret)
+		goto err_pm;
 	tdx_observe_init();
 	return 0;
+
+err_pm:
+	unregister_pm_notifier(&tdx_pm_nb);
+err_memory:
+	unregister_memory_notifier(&tdx_memory_nb);
+	return ret;
 }
 
 /* Nothing uses TDX any more (virtlife.ko is gone): give the memory back. */
 static void __exit virtlife_tdx_exit(void)
 {
 	tdx_observe_exit();
+	tdx_host_device_remove();
 	unregister_pm_notifier(&tdx_pm_nb);
 	unregister_memory_notifier(&tdx_memory_nb);
 

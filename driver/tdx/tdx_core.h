@@ -98,6 +98,8 @@ extern struct mutex tdx_mem_lock;
 extern struct list_head tdx_memlist;
 
 extern bool tdx_platform;
+extern bool tdx_s3_disabled;
+extern bool tdx_off_for_hibernation;
 extern u32 tdx_keyid_first;
 extern u32 tdx_nr_keyids;
 extern u32 tdx_global_keyid;

@@ -58,6 +58,10 @@ static int tdx_state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "init_time_us=%llu\n", tdx_init_time_us);
 	seq_printf(m, "pamt_bytes=%llu\n", tdx_pamt_bytes(&tdx_tdmr_list, -1));
 	seq_printf(m, "tdmrs=%d\n", tdx_tdmr_list.nr_tdmrs);
+	/* T10: what the host core decided at load. */
+	seq_printf(m, "platform=%d\n", tdx_platform);
+	seq_printf(m, "off_for_hibernation=%d\n", tdx_off_for_hibernation);
+	seq_printf(m, "s3_disabled=%d\n", tdx_s3_disabled);
 	/* As TDH.SYS.RD gave it (0.0.0 until the first request reads it). */
 	seq_printf(m, "version=%u.%u.%u\n", tdx_sysinfo.major,
 		   tdx_sysinfo.minor, tdx_sysinfo.update);

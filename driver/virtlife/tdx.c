@@ -138,6 +138,17 @@ static void virtlife_tdx_session_stop(void)
 	virtlife_disable_virtualization();
 }
 
+/* T3: every present CPU online before the session's first SEAMCALL. */
+static int virtlife_tdx_cpus_ready(void)
+{
+	int r;
+
+	cpus_read_lock();
+	r = virtlife_tdx_check_cpus();
+	cpus_read_unlock();
+	return r;
+}
+
 /* Under virtlife_tdx_lock: a session exists, or the reason it cannot. */
 static int virtlife_tdx_session_get(void)
 {
@@ -147,7 +158,7 @@ static int virtlife_tdx_session_get(void)
 		return virtlife_tdx_dead == -ENODEV ? -ENODEV : -EINVAL;
 	if (virtlife_tdx_cpuhp_state)
 		return 0;
-	return virtlife_tdx_session_start();
+	return virtlife_tdx_cpus_ready() ?: virtlife_tdx_session_start();
 }
 
 /*

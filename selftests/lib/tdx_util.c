@@ -266,7 +266,43 @@ int tdx_core_state(struct tdx_core_state *st)
 		ret = keyed_u64(f, "tdmrs", &st->tdmrs);
 	if (!ret)
 		ret = keyed_line(f, "version", st->version, sizeof(st->version));
+	if (!ret)
+		ret = keyed_u64(f, "platform", &st->platform);
+	if (!ret)
+		ret = keyed_u64(f, "off_for_hibernation", &st->off_for_hibernation);
+	if (!ret)
+		ret = keyed_u64(f, "s3_disabled", &st->s3_disabled);
 	return ret;
+}
+
+bool tdx_off_for_hibernation(void)
+{
+	struct tdx_core_state st;
+
+	return !tdx_core_state(&st) && st.off_for_hibernation;
+}
+
+int tdx_raw_seamcall(int cpu, const char *leaf, uint64_t rcx, uint64_t rdx,
+		     uint64_t r8, uint64_t *status)
+{
+	const char *f = TDX_EMU_DEBUGFS "/seamcall";
+	char cmd[160], line[256], *p;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "%d %s %llx %llx %llx", cpu, leaf,
+		 (unsigned long long)rcx, (unsigned long long)rdx,
+		 (unsigned long long)r8);
+	ret = vl_write(f, cmd);
+	if (ret)
+		return ret;
+	ret = vl_read(f, line, sizeof(line));
+	if (ret < 0)
+		return ret;
+	p = strstr(line, "status=");
+	if (!p)
+		return -EPROTO;
+	*status = strtoull(p + 7, NULL, 16);
+	return 0;
 }
 
 struct pamt_ctx {

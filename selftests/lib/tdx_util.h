@@ -73,6 +73,14 @@ int tdx_emu_packages(struct tdx_emu_package *pkgs, int max);
 int tdx_emu_state(const char *key, char *val, size_t size);
 int tdx_emu_state_u64(const char *key, uint64_t *val);
 
+/*
+ * A SEAMCALL by hand (the emulator's tdx/seamcall): LEAF (name as in
+ * tdx/leaves) on CPU with RCX, RDX, R8; its status in *status.  Returns 0
+ * or the write's -errno (-ENXIO: CPU offline, -EINVAL: refused input).
+ */
+int tdx_raw_seamcall(int cpu, const char *leaf, uint64_t rcx, uint64_t rdx,
+		     uint64_t r8, uint64_t *status);
+
 /* Arm injections; see docs/tdx.md. @leaf is a name of tdx_leaf_names. */
 int tdx_fail_leaf(const char *leaf, uint64_t status, int nth);
 int tdx_no_entropy(const char *cmd);		/* "K" or "K LEAF" */
@@ -85,8 +93,12 @@ struct tdx_core_state {
 	char lp_initialized[256];
 	uint64_t init_time_us, pamt_bytes, tdmrs;
 	char version[32];	/* major.minor.update, as TDH.SYS.RD gave it */
+	/* T10, decided at the core's load */
+	uint64_t platform, off_for_hibernation, s3_disabled;
 };
 int tdx_core_state(struct tdx_core_state *st);
+/* T10: the host core turned TDX off at load because hibernation is possible. */
+bool tdx_off_for_hibernation(void);
 
 #define TDX_MAX_NODES	64
 /*

@@ -834,6 +834,7 @@ static bool fill_simhw_cpu(const char *line, void *slot)
 	c->double_enables = kv(line, "double_enables", &ok);
 	c->double_disables = kv(line, "double_disables", &ok);
 	c->wrong_cpu = kv(line, "wrong_cpu", &ok);
+	c->preemptible = kv(line, "preemptible", &ok);
 	c->features = kv(line, "features", &ok);
 	return ok;
 }
@@ -1137,6 +1138,9 @@ bool vl_state_consistent(char *why, size_t len)
 				   cpu, (unsigned long long)h->double_enables,
 				   (unsigned long long)h->double_disables,
 				   (unsigned long long)h->wrong_cpu);
+		if (h->preemptible)
+			return WHY("cpu%d: %llu per-CPU operations or SEAMCALLs ran preemptible: the task could move to another CPU half-way (L4, T11)",
+				   cpu, (unsigned long long)h->preemptible);
 		if (diff != h->on)
 			return WHY("cpu%d: hardware enables-disables=%lld but on=%d (L4)",
 				   cpu, (long long)diff, h->on);

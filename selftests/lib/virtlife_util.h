@@ -104,6 +104,7 @@ struct simhw_cpu {
 	int cpu;
 	bool on;
 	uint64_t enables, disables, double_enables, double_disables, wrong_cpu;
+	uint64_t preemptible;	/* per-CPU operations called preemptible */
 	uint64_t features;
 };
 int simhw_cpus(struct simhw_cpu *cpus, int max);
