@@ -16,6 +16,13 @@
 int simhw_cpu_enable(unsigned int cpu);
 int simhw_cpu_disable(unsigned int cpu);
 bool simhw_cpu_enabled(unsigned int cpu);
+
+/*
+ * WBINVD on @cpu: writes back the TDX private cache lines its SEAMCALLs
+ * may have left (T11).  The witness counts a CPU that goes offline
+ * without one after its last SEAMCALL.
+ */
+int simhw_cpu_wbinvd(unsigned int cpu);
 u64 simhw_cpu_features(unsigned int cpu);
 
 /*
@@ -46,6 +53,7 @@ bool simhw_tdx_keyids(u32 *first, u32 *nr);
 /* Internal to virtlife_simhw.ko: simhw.c's load and unload call these. */
 struct dentry;
 void simhw_check_context(unsigned int cpu);
+void simhw_cpu_mark_cache_dirty(unsigned int cpu);
 int simhw_tdx_init(void);
 void simhw_tdx_debugfs_init(struct dentry *root);
 void simhw_tdx_exit(void);

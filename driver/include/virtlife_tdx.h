@@ -27,6 +27,12 @@ enum virtlife_tdx_status {
 int virtlife_tdx_cpu_enable(void);
 
 /*
+ * T11: on the CPU, preemption disabled, after its last SEAMCALL (before it
+ * goes offline or the machine kexecs): WBINVD if a SEAMCALL ran there.
+ */
+void virtlife_tdx_cpu_flush_cache(void);
+
+/*
  * Initializes the TDX module (T5) once per boot.  The caller holds the CPU
  * hotplug read lock and has enabled virtualization and called
  * virtlife_tdx_cpu_enable() on every online CPU (T4).  Returns 0 when the

@@ -22,9 +22,12 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/cpuhotplug.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+#include <asm/special_insns.h>
 
 #include "simhw.h"
 
@@ -35,6 +38,9 @@ struct simhw_cpu {
 	atomic64_t double_disables;
 	atomic64_t wrong_cpu;
 	atomic64_t preemptible;
+	atomic64_t flushes;
+	atomic64_t offline_dirty;	/* went offline with TDX lines cached */
+	bool cache_dirty;		/* a SEAMCALL ran since the last WBINVD */
 	u64 features;
 };
 
@@ -44,6 +50,7 @@ static DEFINE_PER_CPU(struct simhw_cpu, simhw_cpu);
 static struct cpumask simhw_on_mask;
 
 static struct dentry *simhw_debugfs_dir;
+static int simhw_cpuhp_dead_state;
 
 /*
  * The caller's context, as a per-CPU instruction needs it: on @cpu, with
@@ -111,6 +118,46 @@ int simhw_cpu_disable(unsigned int cpu)
 }
 EXPORT_SYMBOL_GPL(simhw_cpu_disable);
 
+/*
+ * T11: a SEAMCALL may leave TDX private cache lines on the CPU that ran
+ * it (simhw_seamcall() marks it); WBINVD on that CPU writes them back.
+ */
+void simhw_cpu_mark_cache_dirty(unsigned int cpu)
+{
+	WRITE_ONCE(per_cpu(simhw_cpu, cpu).cache_dirty, true);
+}
+
+int simhw_cpu_wbinvd(unsigned int cpu)
+{
+	struct simhw_cpu *sc;
+	int r = simhw_check_caller(cpu);
+
+	if (r)
+		return r;
+	sc = per_cpu_ptr(&simhw_cpu, cpu);
+	wbinvd();
+	WRITE_ONCE(sc->cache_dirty, false);
+	atomic64_inc(&sc->flushes);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(simhw_cpu_wbinvd);
+
+/*
+ * After @cpu is dead (a PREPARE state's teardown runs on another CPU once
+ * every ONLINE teardown is done): TDX lines still in its caches are what
+ * a flush after the last SEAMCALL prevents.  Counted, then forgotten.
+ */
+static int simhw_cpu_dead(unsigned int cpu)
+{
+	struct simhw_cpu *sc = per_cpu_ptr(&simhw_cpu, cpu);
+
+	if (READ_ONCE(sc->cache_dirty)) {
+		atomic64_inc(&sc->offline_dirty);
+		WRITE_ONCE(sc->cache_dirty, false);
+	}
+	return 0;
+}
+
 bool simhw_cpu_enabled(unsigned int cpu)
 {
 	if (cpu >= nr_cpu_ids)
@@ -144,7 +191,7 @@ static int simhw_cpus_show(struct seq_file *m, void *unused)
 		struct simhw_cpu *sc = per_cpu_ptr(&simhw_cpu, cpu);
 
 		seq_printf(m,
-			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld preemptible=%lld features=0x%llx\n",
+			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld preemptible=%lld cache_dirty=%d flushes=%lld offline_dirty=%lld features=0x%llx\n",
 			   cpu, simhw_cpu_enabled(cpu),
 			   atomic64_read(&sc->enables),
 			   atomic64_read(&sc->disables),
@@ -152,6 +199,9 @@ static int simhw_cpus_show(struct seq_file *m, void *unused)
 			   atomic64_read(&sc->double_disables),
 			   atomic64_read(&sc->wrong_cpu),
 			   atomic64_read(&sc->preemptible),
+			   READ_ONCE(sc->cache_dirty),
+			   atomic64_read(&sc->flushes),
+			   atomic64_read(&sc->offline_dirty),
 			   READ_ONCE(sc->features));
 	}
 	return 0;
@@ -216,6 +266,14 @@ static int __init simhw_init(void)
 	for_each_possible_cpu(cpu)
 		per_cpu(simhw_cpu, cpu).features = SIMHW_FEATURES_DEFAULT;
 
+	r = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "virtlife_simhw/cpu:dead",
+				      NULL, simhw_cpu_dead);
+	if (r < 0) {
+		simhw_tdx_exit();
+		return r;
+	}
+	simhw_cpuhp_dead_state = r;
+
 	simhw_debugfs_dir = debugfs_create_dir("virtlife_simhw", NULL);
 	debugfs_create_file("enabled_cpus", 0400, simhw_debugfs_dir, NULL,
 			    &simhw_enabled_cpus_fops);
@@ -230,6 +288,7 @@ static int __init simhw_init(void)
 static void __exit simhw_exit(void)
 {
 	debugfs_remove_recursive(simhw_debugfs_dir);
+	cpuhp_remove_state_nocalls(simhw_cpuhp_dead_state);
 	simhw_tdx_exit();
 
 	/*

@@ -975,6 +975,7 @@ u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 	u64 ret;
 
 	simhw_check_context(cpu);
+	simhw_cpu_mark_cache_dirty(cpu);
 	if (idx >= 0)
 		simhw_tdx_count(idx, cpu);
 

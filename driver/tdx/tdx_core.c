@@ -87,6 +87,13 @@ static int tdx_sysinit_ret;
 /* T3: set once TDH.SYS.LP.INIT succeeded on the CPU; never cleared. */
 static DEFINE_PER_CPU(bool, tdx_lp_initialized);
 
+/*
+ * T11: set by every SEAMCALL, cleared by the CPU's WBINVD: the CPU's
+ * caches may hold TDX private lines, which must be written back before it
+ * goes offline or the machine kexecs (the kernel's cache_state_incoherent).
+ */
+static DEFINE_PER_CPU(bool, tdx_cache_incoherent);
+
 /* ---- SEAMCALLs ------------------------------------------------------------ */
 
 static const char *tdx_leaf_name(u64 leaf)
@@ -121,6 +128,7 @@ static u64 tdx_seamcall_retry(u64 leaf, struct simhw_seam_args *args)
 	do {
 		*args = in;
 		preempt_disable();
+		this_cpu_write(tdx_cache_incoherent, true);
 		sret = simhw_seamcall(leaf, args);
 		preempt_enable();
 	} while (sret == TDX_RND_NO_ENTROPY && --tries);
@@ -237,6 +245,27 @@ int virtlife_tdx_check_cpus(void)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_check_cpus);
+
+/*
+ * T11: after the CPU's last SEAMCALL, before it goes offline (or kexecs):
+ * write back what the SEAMCALLs may have left in its caches.  On the CPU,
+ * preemption disabled: the flag and the WBINVD must be the same CPU's.
+ */
+void virtlife_tdx_cpu_flush_cache(void)
+{
+	lockdep_assert_preemption_disabled();
+
+	if (!this_cpu_read(tdx_cache_incoherent))
+		return;
+	simhw_cpu_wbinvd(smp_processor_id());
+	this_cpu_write(tdx_cache_incoherent, false);
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_cpu_flush_cache);
+
+static void tdx_flush_cache_ipi(void *unused)
+{
+	virtlife_tdx_cpu_flush_cache();
+}
 
 /* ---- T5 steps that talk to the module ----------------------------------- */
 
@@ -864,6 +893,8 @@ err_memory:
 static void __exit virtlife_tdx_exit(void)
 {
 	tdx_observe_exit();
+	/* The flags go with this module: no CPU keeps TDX lines unknown. */
+	on_each_cpu(tdx_flush_cache_ipi, NULL, 1);
 	tdx_host_device_remove();
 	unregister_pm_notifier(&tdx_pm_nb);
 	unregister_memory_notifier(&tdx_memory_nb);

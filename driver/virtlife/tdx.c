@@ -61,25 +61,37 @@ static int virtlife_tdx_online_cpu(unsigned int cpu)
 	return r;
 }
 
-/*
- * Hotplug teardown, on @cpu, before virtualization goes off there.  A
- * package whose last CPU goes away loses its key programming, which TDs
- * in use rely on (T9).
- */
-static int virtlife_tdx_offline_cpu(unsigned int cpu)
+/* Whether @cpu is the only online CPU of its package. */
+static bool virtlife_tdx_last_of_package(unsigned int cpu)
 {
 	int pkg = topology_physical_package_id(cpu);
 	unsigned int i;
 
-	if (!virtlife_tdx_keyids_in_use())
-		return 0;
 	for_each_online_cpu(i) {
 		if (i != cpu && topology_physical_package_id(i) == pkg)
-			return 0;
+			return false;
 	}
-	pr_warn("CPU%u: last online CPU of package %d, TD KeyIDs in use\n",
-		cpu, pkg);
-	return -EBUSY;
+	return true;
+}
+
+/*
+ * Hotplug teardown, on @cpu, before virtualization goes off there.  A
+ * package whose last CPU goes away loses its key programming, which TDs
+ * in use rely on (T9).  Otherwise the CPU's last SEAMCALL is behind it:
+ * its caches are written back before it goes (T11).
+ */
+static int virtlife_tdx_offline_cpu(unsigned int cpu)
+{
+	if (virtlife_tdx_last_of_package(cpu) && virtlife_tdx_keyids_in_use()) {
+		pr_warn("CPU%u: last online CPU of package %d, TD KeyIDs in use\n",
+			cpu, topology_physical_package_id(cpu));
+		return -EBUSY;
+	}
+	/* The hotplug thread is preemptible; the flush is per CPU. */
+	preempt_disable();
+	virtlife_tdx_cpu_flush_cache();
+	preempt_enable();
+	return 0;
 }
 
 static int virtlife_tdx_hotplug_add(void)

@@ -835,6 +835,9 @@ static bool fill_simhw_cpu(const char *line, void *slot)
 	c->double_disables = kv(line, "double_disables", &ok);
 	c->wrong_cpu = kv(line, "wrong_cpu", &ok);
 	c->preemptible = kv(line, "preemptible", &ok);
+	c->cache_dirty = kv(line, "cache_dirty", &ok);
+	c->flushes = kv(line, "flushes", &ok);
+	c->offline_dirty = kv(line, "offline_dirty", &ok);
 	c->features = kv(line, "features", &ok);
 	return ok;
 }
@@ -1138,6 +1141,9 @@ bool vl_state_consistent(char *why, size_t len)
 				   cpu, (unsigned long long)h->double_enables,
 				   (unsigned long long)h->double_disables,
 				   (unsigned long long)h->wrong_cpu);
+		if (h->offline_dirty)
+			return WHY("cpu%d: went offline %llu times with TDX lines in its caches: no flush after its last SEAMCALL (T11)",
+				   cpu, (unsigned long long)h->offline_dirty);
 		if (h->preemptible)
 			return WHY("cpu%d: %llu per-CPU operations or SEAMCALLs ran preemptible: the task could move to another CPU half-way (L4, T11)",
 				   cpu, (unsigned long long)h->preemptible);

@@ -105,6 +105,9 @@ struct simhw_cpu {
 	bool on;
 	uint64_t enables, disables, double_enables, double_disables, wrong_cpu;
 	uint64_t preemptible;	/* per-CPU operations called preemptible */
+	uint64_t flushes;	/* WBINVDs (T11) */
+	uint64_t offline_dirty;	/* went offline with TDX lines cached (T11) */
+	bool cache_dirty;
 	uint64_t features;
 };
 int simhw_cpus(struct simhw_cpu *cpus, int max);
