@@ -9,7 +9,7 @@
  *
  * TDX (T10): on a TDX platform the host core disables ACPI S3 when it
  * starts, before and after the module's initialization alike (S3 fails
- * with -ENOSYS before any device suspends); s2idle keeps TDX and stays
+ * with -EOPNOTSUPP before any device suspends); s2idle keeps TDX and stays
  * allowed; hibernation is impossible (the guest boots with nohibernate,
  * else TDX would be off: tdx_boot). This program runs in a guest
  * of its own: its first TDX initialization is the boot's first, checked
@@ -135,13 +135,13 @@ static void sleep_once(struct __test_metadata *_metadata,
 	ASSERT_STATE(vl_state_consistent);
 }
 
-/* ACPI S3 ("mem" with mem_sleep "deep"): -ENOSYS, as the kernel's S3 fails. */
+/* ACPI S3 ("mem" with mem_sleep "deep"): refused (-EOPNOTSUPP; docs/tdx.md). */
 TEST_F(tdx_suspend, s3_disabled_T10)
 {
 	if (!strstr(self->mem_sleep, "deep"))
 		SKIP(return, "the machine has no S3 (mem_sleep '%s')", self->mem_sleep);
 	ASSERT_EQ(0, vl_write("/sys/power/mem_sleep", "deep"));
-	sleep_once(_metadata, self, variant->initialized, "mem", -ENOSYS);
+	sleep_once(_metadata, self, variant->initialized, "mem", -EOPNOTSUPP);
 }
 
 /* s2idle keeps memory and CPU state: TDX survives it, it stays allowed. */

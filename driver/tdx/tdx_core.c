@@ -772,7 +772,7 @@ static int tdx_host_prepare(struct device *dev)
 {
 	if (tdx_s3_disabled && pm_suspend_target_state == PM_SUSPEND_MEM) {
 		dev_warn(dev, "ACPI S3 disabled on this TDX platform\n");
-		return -ENOSYS;
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
