@@ -22,9 +22,15 @@
 #define TDH_SYS_LP_INIT		35
 #define TDH_SYS_TDMR_INIT	36
 #define TDH_SYS_CONFIG		45
+#define TDH_SYS_SHUTDOWN	52	/* runtime update: hand off, stop */
+#define TDH_SYS_UPDATE		53	/* runtime update: take the handoff */
 
 /* Bits 23:16 of RAX carry the leaf version; the number is bits 15:0. */
 #define TDX_LEAF_NR(leaf)	((leaf) & 0xffff)
+
+/* SEAMCALLs to the P-SEAMLDR (the module loader) have bit 63 set. */
+#define P_SEAMLDR_SEAMCALL_BASE		BIT_ULL(63)
+#define P_SEAMCALL_SEAMLDR_INSTALL	(P_SEAMLDR_SEAMCALL_BASE | 1)
 
 /* ---- status codes (bit 63 = error) ------------------------------------- */
 
@@ -55,6 +61,9 @@
 #define TDX_SYS_CONFIG_NOT_PENDING	0xC000050C00000000ULL /* 2nd CONFIG, LPs missing */
 #define TDX_SYS_LP_INIT_NOT_DONE	0xC000050200000000ULL /* RD, TDMR.INIT: no LP.INIT */
 #define TDX_SYS_NOT_READY		0xC000050500000000ULL /* TDMR.INIT before the keys */
+#define TDX_SYS_SHUTDOWN		0xC000050600000000ULL /* any leaf after SHUTDOWN */
+#define TDX_SYS_STATE_INCORRECT		0xC000050800000000ULL /* UPDATE before LP.INITs */
+#define TDX_SYS_INVALID_HANDOFF		0xC000050900000000ULL /* UPDATE without handoff */
 #define TDX_INVALID_TDMR		0xC0000A0000000000ULL /* a bad TDMR list entry */
 #define TDX_TDMR_ALREADY_INITIALIZED	0x00000A0300000000ULL
 /* Operand ids in the low bits of TDX_OPERAND_INVALID/BUSY. */

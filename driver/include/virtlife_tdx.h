@@ -48,6 +48,14 @@ int virtlife_tdx_enable(void);
  */
 int virtlife_tdx_check_cpus(void);
 
+/*
+ * T12: replaces the initialized module by the platform's new image, every
+ * CPU stopped; TDs and KeyIDs survive.  0, -EINVAL when not initialized,
+ * -EBUSY with a present CPU offline; any other error leaves ERROR.  The
+ * caller holds no CPU hotplug lock and keeps virtualization on every CPU.
+ */
+int virtlife_tdx_update(void);
+
 enum virtlife_tdx_status virtlife_tdx_status(void);
 
 /* The errno that put the module in ERROR (0 otherwise). */

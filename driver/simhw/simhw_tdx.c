@@ -131,6 +131,9 @@ enum simhw_tdx_leaf_idx {
 	SIMHW_LP_INIT,
 	SIMHW_TDMR_INIT,
 	SIMHW_SYS_CONFIG,
+	SIMHW_SYS_SHUTDOWN,
+	SIMHW_SYS_UPDATE,
+	SIMHW_SEAMLDR_INSTALL,
 	SIMHW_NR_LEAVES
 };
 
@@ -148,6 +151,10 @@ static struct simhw_tdx_leaf simhw_tdx_leaves[SIMHW_NR_LEAVES] = {
 	[SIMHW_LP_INIT] = { .name = "SYS.LP.INIT", .nr = TDH_SYS_LP_INIT },
 	[SIMHW_TDMR_INIT] = { .name = "SYS.TDMR.INIT", .nr = TDH_SYS_TDMR_INIT },
 	[SIMHW_SYS_CONFIG] = { .name = "SYS.CONFIG", .nr = TDH_SYS_CONFIG },
+	[SIMHW_SYS_SHUTDOWN] = { .name = "SYS.SHUTDOWN", .nr = TDH_SYS_SHUTDOWN },
+	[SIMHW_SYS_UPDATE] = { .name = "SYS.UPDATE", .nr = TDH_SYS_UPDATE },
+	[SIMHW_SEAMLDR_INSTALL] = { .name = "SEAMLDR.INSTALL",
+				    .nr = P_SEAMCALL_SEAMLDR_INSTALL },
 };
 
 /*
@@ -220,6 +227,20 @@ static unsigned int simhw_tdx_nr_tdmrs;
 static unsigned int simhw_tdx_tdmrs_done;
 static u64 simhw_tdx_global_keyid;
 static char simhw_tdx_config_error[SIMHW_TDX_WHY_LEN] = "none";
+
+/*
+ * Runtime update (T12): SHUTDOWN stops the module (every module leaf then
+ * answers TDX_SYS_SHUTDOWN) and leaves its handoff (the TDMRs, the keys);
+ * the P-SEAMLDR's INSTALL on every BIOS-enabled CPU loads the staged
+ * image as a new module, which needs SYS.INIT and LP.INIT everywhere
+ * before UPDATE takes the handoff and makes it ready.
+ */
+static bool simhw_tdx_shut_down;
+static bool simhw_tdx_handoff;		/* a new module has one to take */
+static struct cpumask simhw_tdx_installed;	/* this round's INSTALLs */
+static bool simhw_tdx_image_staged;
+static u16 simhw_tdx_image[3];		/* the staged image's version */
+static u64 simhw_tdx_updates;		/* completed UPDATEs */
 static struct simhw_tdmr *simhw_tdx_tdmrs;	/* tdx_max_tdmrs entries */
 static struct simhw_tdx_range *simhw_tdx_pamts;	/* 3 per TDMR, scratch */
 static struct simhw_tdx_pkg *simhw_tdx_pkgs;	/* nr_cpu_ids entries */
@@ -890,6 +911,85 @@ unlock:
 	return TDX_SUCCESS;
 }
 
+static u64 simhw_tdx_shutdown_leaf(unsigned int cpu,
+				   struct simhw_seam_args *args)
+{
+	unsigned long flags;
+	u64 ret = TDX_SUCCESS;
+
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	/* The dispatcher's gate: only a ready module can be shut down. */
+	if (!simhw_tdx_configured || !simhw_tdx_all_keys())
+		ret = TDX_SYS_NOT_READY;
+	else
+		simhw_tdx_shut_down = true;
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	return ret;
+}
+
+/* The last INSTALL: the staged image becomes the module, not yet ready. */
+static void simhw_tdx_install_new_module(void)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&simhw_tdx_lock);
+	memcpy(simhw_tdx_ver, simhw_tdx_image, sizeof(simhw_tdx_ver));
+	simhw_tdx_image_staged = false;
+	simhw_tdx_shut_down = false;
+	simhw_tdx_sys_init = false;
+	simhw_tdx_configured = false;
+	simhw_tdx_handoff = true;
+	for_each_possible_cpu(cpu)
+		per_cpu(simhw_tdx_cpu, cpu).lp_initialized = false;
+	cpumask_clear(&simhw_tdx_installed);
+}
+
+/*
+ * P-SEAMLDR INSTALL, on each BIOS-enabled CPU in turn, of a shut-down
+ * module with an image staged.  (The loader's own refusal codes are not
+ * in this project's sources: TDX_OPERAND_INVALID stands for them.)
+ */
+static u64 simhw_tdx_install_leaf(unsigned int cpu,
+				  struct simhw_seam_args *args)
+{
+	unsigned long flags;
+	u64 ret = TDX_SUCCESS;
+
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	if (!simhw_tdx_shut_down || !simhw_tdx_image_staged ||
+	    cpumask_test_cpu(cpu, &simhw_tdx_installed)) {
+		ret = TDX_OPERAND_INVALID;
+	} else {
+		cpumask_set_cpu(cpu, &simhw_tdx_installed);
+		if (cpumask_subset(&simhw_tdx_bios_cpus, &simhw_tdx_installed))
+			simhw_tdx_install_new_module();
+	}
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	return ret;
+}
+
+static u64 simhw_tdx_update_leaf(unsigned int cpu,
+				 struct simhw_seam_args *args)
+{
+	unsigned long flags;
+	u64 ret = TDX_SUCCESS;
+
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	/* After SYS.INIT and every LP.INIT of the new module, before CONFIG. */
+	if (!simhw_tdx_sys_init || simhw_tdx_configured || !simhw_tdx_all_lps()) {
+		ret = TDX_SYS_STATE_INCORRECT;
+	} else if (!simhw_tdx_handoff) {
+		ret = TDX_SYS_INVALID_HANDOFF;
+	} else {
+		/* The TDMRs, their PAMTs and the keys are the old module's. */
+		simhw_tdx_handoff = false;
+		simhw_tdx_configured = true;
+		simhw_tdx_updates++;
+	}
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	return ret;
+}
+
 typedef u64 (*simhw_tdx_leaf_fn)(unsigned int cpu,
 				 struct simhw_seam_args *args);
 
@@ -900,6 +1000,9 @@ static const simhw_tdx_leaf_fn simhw_tdx_leaf_fns[SIMHW_NR_LEAVES] = {
 	[SIMHW_LP_INIT] = simhw_tdx_lp_init_leaf,
 	[SIMHW_TDMR_INIT] = simhw_tdx_tdmr_init_leaf,
 	[SIMHW_SYS_CONFIG] = simhw_tdx_config_leaf,
+	[SIMHW_SYS_SHUTDOWN] = simhw_tdx_shutdown_leaf,
+	[SIMHW_SYS_UPDATE] = simhw_tdx_update_leaf,
+	[SIMHW_SEAMLDR_INSTALL] = simhw_tdx_install_leaf,
 };
 
 static int simhw_tdx_leaf_idx(u64 nr)
@@ -968,10 +1071,25 @@ static void simhw_tdx_log_call(int idx, unsigned int cpu, u64 status)
 	raw_spin_unlock_irqrestore(&simhw_tdx_calls_lock, flags);
 }
 
+/* After SHUTDOWN the module refuses everything; the loader still works. */
+static bool simhw_tdx_is_shut_down(int idx)
+{
+	unsigned long flags;
+	bool down;
+
+	if (idx == SIMHW_SEAMLDR_INSTALL)
+		return false;
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	down = simhw_tdx_shut_down;
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	return down;
+}
+
 u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 {
 	unsigned int cpu = raw_smp_processor_id();
-	int idx = simhw_tdx_leaf_idx(TDX_LEAF_NR(leaf));
+	u64 nr = leaf & P_SEAMLDR_SEAMCALL_BASE ? leaf : TDX_LEAF_NR(leaf);
+	int idx = simhw_tdx_leaf_idx(nr);
 	u64 ret;
 
 	simhw_check_context(cpu);
@@ -987,6 +1105,8 @@ u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 		ret = TDX_SEAMCALL_VMFAILINVALID;
 	else if (idx < 0 || WARN_ON_ONCE(!args))
 		ret = TDX_OPERAND_INVALID;
+	else if (simhw_tdx_is_shut_down(idx))
+		ret = TDX_SYS_SHUTDOWN;
 	else if (!simhw_tdx_injected(idx, &ret))
 		ret = simhw_tdx_leaf_fns[idx](cpu, args);
 
@@ -1105,11 +1225,16 @@ static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 {
 	char err[SIMHW_TDX_WHY_LEN];
 	unsigned int tdmrs, done, lps = 0, cpu;
-	bool init, configured;
+	bool init, configured, down, handoff;
 	unsigned long flags;
-	u64 keyid;
+	u64 keyid, updates;
+	u16 ver[3];
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	memcpy(ver, simhw_tdx_ver, sizeof(ver));
+	down = simhw_tdx_shut_down;
+	handoff = simhw_tdx_handoff;
+	updates = simhw_tdx_updates;
 	for_each_cpu(cpu, &simhw_tdx_bios_cpus)
 		lps += per_cpu(simhw_tdx_cpu, cpu).lp_initialized;
 	init = simhw_tdx_sys_init;
@@ -1130,6 +1255,10 @@ static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "ready=%d\n", configured && tdmrs && done == tdmrs);
 	seq_printf(m, "global_keyid=%llu\n", keyid);
 	seq_printf(m, "config_error=%s\n", err);
+	seq_printf(m, "version=%u.%u.%u\n", ver[0], ver[1], ver[2]);
+	seq_printf(m, "shut_down=%d\n", down);
+	seq_printf(m, "handoff=%d\n", handoff);
+	seq_printf(m, "updates=%llu\n", updates);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(simhw_tdx_state);
@@ -1434,6 +1563,65 @@ static const struct file_operations simhw_tdx_seamcall_fops = {
 	.release = single_release,
 };
 
+static int simhw_tdx_parse_version(const char *str, u16 ver[3]);
+
+/* The module image a runtime update installs (T12): "M.m.u" or "none". */
+static int simhw_tdx_update_image_show(struct seq_file *m, void *unused)
+{
+	unsigned long flags;
+	bool staged;
+	u16 v[3];
+
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	staged = simhw_tdx_image_staged;
+	memcpy(v, simhw_tdx_image, sizeof(v));
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	if (staged)
+		seq_printf(m, "%u.%u.%u\n", v[0], v[1], v[2]);
+	else
+		seq_puts(m, "none\n");
+	return 0;
+}
+
+static int simhw_tdx_update_image_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, simhw_tdx_update_image_show, inode->i_private);
+}
+
+static ssize_t simhw_tdx_update_image_write(struct file *file,
+					    const char __user *ubuf,
+					    size_t count, loff_t *ppos)
+{
+	unsigned long flags;
+	char buf[32];
+	bool staged;
+	u16 v[3];
+	int r;
+
+	r = simhw_tdx_get_cmd(ubuf, count, buf, sizeof(buf));
+	if (r)
+		return r;
+	staged = strcmp(buf, "none");
+	if (staged && simhw_tdx_parse_version(buf, v))
+		return -EINVAL;
+
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	simhw_tdx_image_staged = staged;
+	if (staged)
+		memcpy(simhw_tdx_image, v, sizeof(v));
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	return count;
+}
+
+static const struct file_operations simhw_tdx_update_image_fops = {
+	.owner = THIS_MODULE,
+	.open = simhw_tdx_update_image_open,
+	.read = seq_read,
+	.write = simhw_tdx_update_image_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 void simhw_tdx_debugfs_init(struct dentry *root)
 {
 	struct dentry *dir = debugfs_create_dir("tdx", root);
@@ -1452,6 +1640,8 @@ void simhw_tdx_debugfs_init(struct dentry *root)
 			    &simhw_tdx_no_entropy_fops);
 	debugfs_create_file("seamcall", 0600, dir, NULL,
 			    &simhw_tdx_seamcall_fops);
+	debugfs_create_file("update_image", 0600, dir, NULL,
+			    &simhw_tdx_update_image_fops);
 }
 
 /* ---- load and unload --------------------------------------------------- */
@@ -1462,16 +1652,17 @@ static int simhw_tdx_bad(const char *name, const char *what)
 	return -EINVAL;
 }
 
-static int simhw_tdx_parse_version(void)
+/* "major.minor.update", each 0-65535, into @ver. */
+static int simhw_tdx_parse_version(const char *str, u16 ver[3])
 {
 	char buf[32], *s = buf, *w;
 	int i;
 
-	if (!tdx_version || strscpy(buf, tdx_version, sizeof(buf)) < 0)
+	if (!str || strscpy(buf, str, sizeof(buf)) < 0)
 		return -EINVAL;
 	for (i = 0; i < 3; i++) {
 		w = strsep(&s, ".");
-		if (!w || kstrtou16(w, 10, &simhw_tdx_ver[i]))
+		if (!w || kstrtou16(w, 10, &ver[i]))
 			return -EINVAL;
 	}
 	return s ? -EINVAL : 0;
@@ -1493,7 +1684,7 @@ static int simhw_tdx_check_params(void)
 		return simhw_tdx_bad("tdx_pamt_entry_2m", "must be 1-4096");
 	if (!tdx_pamt_entry_1g || tdx_pamt_entry_1g > SIMHW_TDX_MAX_ENTRY)
 		return simhw_tdx_bad("tdx_pamt_entry_1g", "must be 1-4096");
-	if (simhw_tdx_parse_version())
+	if (simhw_tdx_parse_version(tdx_version, simhw_tdx_ver))
 		return simhw_tdx_bad("tdx_version",
 				     "must be major.minor.update, each 0-65535");
 	if (!tdx_keyid_first || tdx_keyid_first >= SIMHW_TDX_KEYID_LIMIT)

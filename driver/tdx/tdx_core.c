@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <linux/stop_machine.h>
 #include <linux/suspend.h>
 #include <linux/topology.h>
 #include <linux/wait.h>
@@ -60,6 +61,7 @@ DEFINE_MUTEX(tdx_module_lock);
 enum virtlife_tdx_status tdx_module_status;
 int tdx_module_error;
 u64 tdx_init_time_us;
+u64 tdx_updates;		/* completed runtime updates (T12) */
 struct tdx_sysinfo tdx_sysinfo;
 struct tdx_tdmr_list tdx_tdmr_list;
 
@@ -98,6 +100,8 @@ static DEFINE_PER_CPU(bool, tdx_cache_incoherent);
 
 static const char *tdx_leaf_name(u64 leaf)
 {
+	if (leaf == P_SEAMCALL_SEAMLDR_INSTALL)
+		return "SEAMLDR.INSTALL";
 	switch (TDX_LEAF_NR(leaf)) {
 	case TDH_SYS_KEY_CONFIG:
 		return "SYS.KEY.CONFIG";
@@ -111,6 +115,10 @@ static const char *tdx_leaf_name(u64 leaf)
 		return "SYS.TDMR.INIT";
 	case TDH_SYS_CONFIG:
 		return "SYS.CONFIG";
+	case TDH_SYS_SHUTDOWN:
+		return "SYS.SHUTDOWN";
+	case TDH_SYS_UPDATE:
+		return "SYS.UPDATE";
 	}
 	return "unknown";
 }
@@ -205,6 +213,10 @@ int virtlife_tdx_cpu_enable(void)
 	if (__this_cpu_read(tdx_lp_initialized))
 		return 0;
 
+	/* A module in ERROR (a failed update) gets no SEAMCALL any more (T1). */
+	if (READ_ONCE(tdx_module_status) == VIRTLIFE_TDX_ERROR)
+		return -EINVAL;
+
 	ret = tdx_sys_init_once();
 	if (ret)
 		return ret;
@@ -226,23 +238,29 @@ EXPORT_SYMBOL_GPL(virtlife_tdx_cpu_enable);
  * onlining the CPUs and asking again succeeds.  The caller holds the CPU
  * hotplug lock; once initialized, offline CPUs do not matter.
  */
-int virtlife_tdx_check_cpus(void)
+/* -EBUSY, naming them, while a present CPU is offline; @what is refused. */
+static int tdx_refuse_offline_cpus(const char *what)
 {
 	cpumask_var_t offline;
 	int ret = 0;
 
-	if (READ_ONCE(tdx_module_status) != VIRTLIFE_TDX_UNINITIALIZED)
-		return 0;
 	if (!zalloc_cpumask_var(&offline, GFP_KERNEL))
 		return -ENOMEM;
 	cpumask_andnot(offline, cpu_present_mask, cpu_online_mask);
 	if (!cpumask_empty(offline)) {
-		pr_warn("initialization refused: CPU %*pbl present but offline (the module needs every CPU); online it and retry\n",
-			cpumask_pr_args(offline));
+		pr_warn("%s refused: CPU %*pbl present but offline (the module needs every CPU); online it and retry\n",
+			what, cpumask_pr_args(offline));
 		ret = -EBUSY;
 	}
 	free_cpumask_var(offline);
 	return ret;
+}
+
+int virtlife_tdx_check_cpus(void)
+{
+	if (READ_ONCE(tdx_module_status) != VIRTLIFE_TDX_UNINITIALIZED)
+		return 0;
+	return tdx_refuse_offline_cpus("initialization");
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_check_cpus);
 
@@ -693,6 +711,216 @@ int virtlife_tdx_error(void)
 		READ_ONCE(tdx_module_error) : 0;
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_error);
+
+/* ---- runtime module update (T12) ------------------------------------------ */
+
+enum tdx_update_step {
+	TDX_UPDATE_CPUS,
+	TDX_UPDATE_SHUTDOWN,
+	TDX_UPDATE_INSTALL,
+	TDX_UPDATE_CPU_INIT,
+	TDX_UPDATE_UPDATE,
+	TDX_UPDATE_NR_STEPS
+};
+
+static const char * const tdx_update_step_names[TDX_UPDATE_NR_STEPS] = {
+	[TDX_UPDATE_CPUS] = "every CPU online",
+	[TDX_UPDATE_SHUTDOWN] = "TDH.SYS.SHUTDOWN",
+	[TDX_UPDATE_INSTALL] = "SEAMLDR.INSTALL",
+	[TDX_UPDATE_CPU_INIT] = "SYS.INIT and LP.INIT of the new module",
+	[TDX_UPDATE_UPDATE] = "TDH.SYS.UPDATE",
+};
+
+/* One update at a time; taken outside the CPU hotplug lock. */
+static DEFINE_MUTEX(tdx_update_lock);
+
+/* One update, shared by every CPU inside stop_machine(). */
+struct tdx_update_ctx {
+	raw_spinlock_t lock;		/* serializes the INSTALLs */
+	atomic_t done[TDX_UPDATE_NR_STEPS];	/* CPUs past each step */
+	unsigned int nr_cpus;
+	unsigned int boss;		/* runs the one-CPU steps */
+	int failed_step;		/* -1, or the first step that failed */
+	int err;
+};
+
+static void tdx_update_failed(struct tdx_update_ctx *c, int step, int err)
+{
+	raw_spin_lock(&c->lock);
+	if (c->failed_step < 0) {
+		c->failed_step = step;
+		c->err = err;
+	}
+	raw_spin_unlock(&c->lock);
+}
+
+static bool tdx_update_ok(struct tdx_update_ctx *c)
+{
+	return READ_ONCE(c->failed_step) < 0;
+}
+
+/* Every CPU waits here until every CPU finished @step. */
+static void tdx_update_sync(struct tdx_update_ctx *c, int step)
+{
+	atomic_inc(&c->done[step]);
+	while (atomic_read(&c->done[step]) < c->nr_cpus)
+		cpu_relax();
+}
+
+/*
+ * SHUTDOWN made the old module hand off its state; the new one starts
+ * from nothing, so the software state of the old one goes: SYS.INIT not
+ * done, no CPU LP-initialized (the kernel's tdx_module_shutdown()).
+ */
+static void tdx_reset_module_state(void)
+{
+	unsigned int cpu;
+
+	raw_spin_lock(&tdx_sysinit_lock);
+	tdx_sysinit_done = false;
+	tdx_sysinit_ret = 0;
+	raw_spin_unlock(&tdx_sysinit_lock);
+	for_each_possible_cpu(cpu)
+		per_cpu(tdx_lp_initialized, cpu) = false;
+}
+
+static int tdx_module_shutdown(void)
+{
+	struct simhw_seam_args args = {};
+	int ret;
+
+	ret = tdx_seamcall(TDH_SYS_SHUTDOWN, &args);
+	if (!ret)
+		tdx_reset_module_state();
+	return ret;
+}
+
+static int tdx_seamldr_install(void)
+{
+	struct simhw_seam_args args = {};
+
+	return tdx_seamcall(P_SEAMCALL_SEAMLDR_INSTALL, &args);
+}
+
+static int tdx_module_run_update(void)
+{
+	struct simhw_seam_args args = {};
+
+	return tdx_seamcall(TDH_SYS_UPDATE, &args);
+}
+
+/*
+ * On every online CPU, interrupts off, no task running anywhere: the
+ * steps in order, each finished on every CPU before the next starts.
+ * After a failure the other CPUs only pass the barriers.
+ */
+static int tdx_update_cpu(void *data)
+{
+	struct tdx_update_ctx *c = data;
+	bool boss = smp_processor_id() == c->boss;
+	int r;
+
+	/* No CPU may miss the new module's LP.INIT (T3). */
+	if (boss && !cpumask_subset(cpu_present_mask, cpu_online_mask))
+		tdx_update_failed(c, TDX_UPDATE_CPUS, -EBUSY);
+	tdx_update_sync(c, TDX_UPDATE_CPUS);
+
+	if (boss && tdx_update_ok(c)) {
+		r = tdx_module_shutdown();
+		if (r)
+			tdx_update_failed(c, TDX_UPDATE_SHUTDOWN, r);
+	}
+	tdx_update_sync(c, TDX_UPDATE_SHUTDOWN);
+
+	/* The P-SEAMLDR installs on one CPU at a time. */
+	if (tdx_update_ok(c)) {
+		raw_spin_lock(&c->lock);
+		r = tdx_seamldr_install();
+		raw_spin_unlock(&c->lock);
+		if (r)
+			tdx_update_failed(c, TDX_UPDATE_INSTALL, r);
+	}
+	tdx_update_sync(c, TDX_UPDATE_INSTALL);
+
+	if (tdx_update_ok(c)) {
+		r = virtlife_tdx_cpu_enable();
+		if (r)
+			tdx_update_failed(c, TDX_UPDATE_CPU_INIT, r);
+	}
+	tdx_update_sync(c, TDX_UPDATE_CPU_INIT);
+
+	if (boss && tdx_update_ok(c)) {
+		r = tdx_module_run_update();
+		if (r)
+			tdx_update_failed(c, TDX_UPDATE_UPDATE, r);
+	}
+	return 0;
+}
+
+/*
+ * T12: replaces the initialized module by the image the platform holds,
+ * with every CPU stopped: SHUTDOWN, INSTALL on every CPU, SYS.INIT and
+ * LP.INIT again on every CPU, UPDATE.  The TDMRs, PAMTs and keys are
+ * handed over: TDs and their KeyIDs survive.  A failure after SHUTDOWN
+ * leaves no usable module: ERROR, with the step in the log.  The caller
+ * holds no CPU hotplug lock (stop_machine() takes it) and has
+ * virtualization on every CPU (a TDX session).
+ */
+int virtlife_tdx_update(void)
+{
+	struct tdx_update_ctx ctx = { .failed_step = -1 };
+	int ret;
+
+	if (!tdx_platform)
+		return -ENODEV;
+
+	/*
+	 * Not under tdx_module_lock: stop_machine() takes the CPU hotplug
+	 * lock, which requests hold while they take tdx_module_lock.  Inside
+	 * stop_machine() nothing else runs; before it and after it the module
+	 * is an initialized one, old or new.
+	 */
+	mutex_lock(&tdx_update_lock);
+	ret = READ_ONCE(tdx_module_status) == VIRTLIFE_TDX_INITIALIZED ?
+	      tdx_refuse_offline_cpus("module update") : -EINVAL;
+	if (ret)
+		goto out;
+
+	raw_spin_lock_init(&ctx.lock);
+	cpus_read_lock();
+	ctx.nr_cpus = num_online_cpus();
+	ctx.boss = cpumask_first(cpu_online_mask);
+	cpus_read_unlock();
+	/* (A CPU that comes or goes in between fails the CPUs step.) */
+	stop_machine(tdx_update_cpu, &ctx, cpu_online_mask);
+
+	if (ctx.failed_step == TDX_UPDATE_CPUS) {
+		ret = -EBUSY;
+		pr_warn("module update refused: CPUs changed; retry\n");
+		goto out;
+	}
+	mutex_lock(&tdx_module_lock);
+	if (ctx.failed_step >= 0) {
+		ret = ctx.err;
+		pr_err("module update failed at %s (%d): no usable module for the rest of the boot\n",
+		       tdx_update_step_names[ctx.failed_step], ret);
+		tdx_module_error = ret;
+		WRITE_ONCE(tdx_module_status, VIRTLIFE_TDX_ERROR);
+	} else {
+		ret = tdx_read_md16(MD_FIELD_ID_MAJOR_VERSION, &tdx_sysinfo.major) ?:
+		      tdx_read_md16(MD_FIELD_ID_MINOR_VERSION, &tdx_sysinfo.minor) ?:
+		      tdx_read_md16(MD_FIELD_ID_UPDATE_VERSION, &tdx_sysinfo.update);
+		WARN_ON_ONCE(ret);
+		tdx_updates++;
+		pr_info("module updated to %u.%u.%u\n", tdx_sysinfo.major,
+			tdx_sysinfo.minor, tdx_sysinfo.update);
+	}
+	mutex_unlock(&tdx_module_lock);
+out:
+	mutex_unlock(&tdx_update_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_update);
 
 /* ---- TD KeyIDs (T9) ------------------------------------------------------ */
 

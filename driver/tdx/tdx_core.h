@@ -92,6 +92,7 @@ extern struct mutex tdx_module_lock;
 extern enum virtlife_tdx_status tdx_module_status;
 extern int tdx_module_error;
 extern u64 tdx_init_time_us;
+extern u64 tdx_updates;
 extern struct tdx_sysinfo tdx_sysinfo;
 extern struct tdx_tdmr_list tdx_tdmr_list;
 extern struct mutex tdx_mem_lock;

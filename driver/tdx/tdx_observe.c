@@ -58,6 +58,7 @@ static int tdx_state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "init_time_us=%llu\n", tdx_init_time_us);
 	seq_printf(m, "pamt_bytes=%llu\n", tdx_pamt_bytes(&tdx_tdmr_list, -1));
 	seq_printf(m, "tdmrs=%d\n", tdx_tdmr_list.nr_tdmrs);
+	seq_printf(m, "updates=%llu\n", tdx_updates);
 	/* T10: what the host core decided at load. */
 	seq_printf(m, "platform=%d\n", tdx_platform);
 	seq_printf(m, "off_for_hibernation=%d\n", tdx_off_for_hibernation);

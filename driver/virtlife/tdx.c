@@ -135,7 +135,9 @@ static int virtlife_tdx_session_start(void)
 	r = virtlife_tdx_hotplug_add();
 	if (r) {
 		virtlife_disable_virtualization();
-		virtlife_tdx_cpu_init_failed(r);
+		/* A module in ERROR is the reason itself: the core says why. */
+		if (virtlife_tdx_status() != VIRTLIFE_TDX_ERROR)
+			virtlife_tdx_cpu_init_failed(r);
 	}
 	return r;
 }
@@ -290,14 +292,44 @@ static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return r ? r : count;
 }
 
+/*
+ * T12: "1" runs a runtime update of an initialized module to the image the
+ * platform holds (the host core does it with every CPU stopped).  Refused
+ * with -EINVAL, without a SEAMCALL, unless the module is initialized.
+ */
+static ssize_t update_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int r;
+
+	if (!sysfs_streq(buf, "1"))
+		return -EINVAL;
+	if (virtlife_tdx_status() != VIRTLIFE_TDX_INITIALIZED)
+		return -EINVAL;
+
+	mutex_lock(&virtlife_tdx_lock);
+	/* The update's SEAMCALLs need virtualization on every CPU. */
+	r = virtlife_tdx_session_get();
+	if (!r) {
+		r = virtlife_tdx_update();
+		if (r && virtlife_tdx_status() == VIRTLIFE_TDX_ERROR)
+			virtlife_tdx_session_stop();
+	}
+	mutex_unlock(&virtlife_tdx_lock);
+	return r ? r : count;
+}
+
 static struct kobj_attribute virtlife_tdx_state_attr =
 	__ATTR_RO_MODE(state, 0400);
 static struct kobj_attribute virtlife_tdx_enable_attr =
 	__ATTR_WO(enable);
+static struct kobj_attribute virtlife_tdx_update_attr =
+	__ATTR_WO(update);
 
 static struct attribute *virtlife_tdx_attrs[] = {
 	&virtlife_tdx_state_attr.attr,
 	&virtlife_tdx_enable_attr.attr,
+	&virtlife_tdx_update_attr.attr,
 	NULL,
 };
 

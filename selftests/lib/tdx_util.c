@@ -20,6 +20,9 @@ const char *const tdx_leaf_names[TDX_NR_LEAVES] = {
 	[TDX_LP_INIT] = "SYS.LP.INIT",
 	[TDX_TDMR_INIT] = "SYS.TDMR.INIT",
 	[TDX_SYS_CONFIG] = "SYS.CONFIG",
+	[TDX_SYS_SHUTDOWN] = "SYS.SHUTDOWN",
+	[TDX_SYS_UPDATE] = "SYS.UPDATE",
+	[TDX_SEAMLDR_INSTALL] = "SEAMLDR.INSTALL",
 };
 
 /* ------------------------------------------------------------- parsing */
@@ -272,6 +275,8 @@ int tdx_core_state(struct tdx_core_state *st)
 		ret = keyed_u64(f, "off_for_hibernation", &st->off_for_hibernation);
 	if (!ret)
 		ret = keyed_u64(f, "s3_disabled", &st->s3_disabled);
+	if (!ret)
+		ret = keyed_u64(f, "updates", &st->updates);
 	return ret;
 }
 
@@ -507,6 +512,16 @@ int tdx_state(char *word, size_t size, int *err, char *line, size_t lsize)
 int tdx_enable(void)
 {
 	return vl_write(VL_TDX_SYSFS "/enable", "1");
+}
+
+int tdx_update(void)
+{
+	return vl_write(VL_TDX_SYSFS "/update", "1");
+}
+
+int tdx_stage_image(const char *version)
+{
+	return vl_write(TDX_EMU_DEBUGFS "/update_image", version);
 }
 
 int tdx_td_create(void)

@@ -39,7 +39,8 @@
 /* ---- the emulated TDX module (simhw debugfs tdx/) ---- */
 enum tdx_leaf {
 	TDX_KEY_CONFIG, TDX_SYS_INIT, TDX_SYS_RD, TDX_LP_INIT,
-	TDX_TDMR_INIT, TDX_SYS_CONFIG, TDX_NR_LEAVES
+	TDX_TDMR_INIT, TDX_SYS_CONFIG, TDX_SYS_SHUTDOWN, TDX_SYS_UPDATE,
+	TDX_SEAMLDR_INSTALL, TDX_NR_LEAVES
 };
 extern const char *const tdx_leaf_names[TDX_NR_LEAVES];	/* "SYS.INIT", ... */
 
@@ -95,6 +96,7 @@ struct tdx_core_state {
 	char version[32];	/* major.minor.update, as TDH.SYS.RD gave it */
 	/* T10, decided at the core's load */
 	uint64_t platform, off_for_hibernation, s3_disabled;
+	uint64_t updates;	/* completed runtime updates (T12) */
 };
 int tdx_core_state(struct tdx_core_state *st);
 /* T10: the host core turned TDX off at load because hibernation is possible. */
@@ -142,6 +144,9 @@ int tdx_fail_step(const char *cmd);		/* "STEP" or "STEP ERRNO" */
 int tdx_state(char *word, size_t size, int *err, char *line, size_t lsize);
 /* Write "1" to tdx/enable: 0 or the error the write returned. */
 int tdx_enable(void);
+/* T12: a runtime update to the staged image (tdx_stage_image("M.m.u" or "none")). */
+int tdx_update(void);
+int tdx_stage_image(const char *version);
 int tdx_td_create(void);			/* VM fd or -errno */
 
 /* "-EIO" -> -5 (also plain numbers); 0 when unknown. */
