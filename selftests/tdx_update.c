@@ -193,7 +193,7 @@ TEST_F(tdx_update_fault, leaves_error_T12)
 
 TEST_F(tdx_update, bad_requests_refused)
 {
-	static const char *const bad[] = { "0", "2", "yes", "1 1", "" };
+	static const char *const bad[] = { "0", "2", "yes", "1 1", "\n" };
 	static const char *const bad_image[] = { "1.5", "1.5.7.1", "a.b.c",
 						 "1.5.70000", "" };
 	struct tdx_leaves before, after;
