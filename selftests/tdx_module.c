@@ -11,7 +11,9 @@
  * would, and checks the exact status, bit 63 included.  Invariants: the
  * module side of T2 (one SYS.INIT), T3 (LP.INIT between SYS.INIT and
  * CONFIG only, once per CPU; CONFIG needs every BIOS-enabled CPU), T5
- * (KEY.CONFIG after CONFIG, once per package; TDMR.INIT once ready).
+ * (KEY.CONFIG after CONFIG, once per package; TDMR.INIT once ready),
+ * T12 (SHUTDOWN once ready and then every leaf refused; UPDATE only after
+ * the new module's SYS.INIT and LP.INITs, with a handoff).
  */
 #include "tdx_test.h"
 
@@ -29,6 +31,10 @@
 #define METADATA_FIELD_ID_INCORRECT	0xC0000C0000000000ULL
 #define KEY_CONFIGURED			0x0000081500000000ULL
 #define TDMR_ALREADY_INITIALIZED	0x00000A0300000000ULL
+#define OPERAND_INVALID			0xC000010000000000ULL
+#define SYS_SHUTDOWN			0xC000050600000000ULL
+#define SYS_STATE_INCORRECT		0xC000050800000000ULL
+#define SYS_INVALID_HANDOFF		0xC000050900000000ULL
 
 #define MD_MAX_TDMRS			0x9100000100000008ULL
 
@@ -197,6 +203,39 @@ TEST_F(tdx_module, key_config_twice_on_a_package)
 			      "SYS.KEY.CONFIG C000010000000000 2"));
 	EXPECT_ERRNO(-EIO, tdx_enable());
 	EXPECT_SEAMCALL(KEY_CONFIGURED, self->first, "SYS.KEY.CONFIG", 0, 0, 0);
+}
+
+TEST_F(tdx_module, shutdown_before_ready_T12)
+{
+	EXPECT_SEAMCALL(SYS_NOT_READY, self->first, "SYS.SHUTDOWN", 0, 0, 0);
+	init_lps_but(_metadata, self, -1);
+	EXPECT_SEAMCALL(SYS_NOT_READY, self->first, "SYS.SHUTDOWN", 0, 0, 0);
+}
+
+/* UPDATE: the new module's state first, then a handoff to take. */
+TEST_F(tdx_module, update_without_handoff_T12)
+{
+	EXPECT_SEAMCALL(SYS_STATE_INCORRECT, self->first, "SYS.UPDATE", 0, 0, 0);
+	init_lps_but(_metadata, self, self->last);
+	EXPECT_SEAMCALL(SYS_STATE_INCORRECT, self->first, "SYS.UPDATE", 0, 0, 0);
+	EXPECT_SEAMCALL(SUCCESS, self->last, "SYS.LP.INIT", 0, 0, 0);
+	EXPECT_SEAMCALL(SYS_INVALID_HANDOFF, self->first, "SYS.UPDATE", 0, 0, 0);
+}
+
+/*
+ * After SHUTDOWN the module answers every leaf with TDX_SYS_SHUTDOWN; the
+ * loader's INSTALL still runs (refused here: no image is staged, and the
+ * emulator's stand-in for the loader's codes is TDX_OPERAND_INVALID).
+ */
+TEST_F(tdx_module, after_shutdown_T12)
+{
+	ASSERT_ERRNO(0, tdx_enable());
+	EXPECT_SEAMCALL(SUCCESS, self->first, "SYS.SHUTDOWN", 0, 0, 0);
+	EXPECT_SEAMCALL(SYS_SHUTDOWN, self->last, "SYS.RD", 0, MD_MAX_TDMRS, 0);
+	EXPECT_SEAMCALL(SYS_SHUTDOWN, self->first, "SYS.INIT", 0, 0, 0);
+	EXPECT_SEAMCALL(SYS_SHUTDOWN, self->first, "SYS.SHUTDOWN", 0, 0, 0);
+	EXPECT_SEAMCALL(SYS_SHUTDOWN, self->first, "SYS.UPDATE", 0, 0, 0);
+	EXPECT_SEAMCALL(OPERAND_INVALID, self->first, "SEAMLDR.INSTALL", 0, 0, 0);
 }
 
 TEST_F(tdx_module, bad_requests_refused)
