@@ -11,7 +11,7 @@
  * starts, before and after the module's initialization alike (S3 fails
  * with -EOPNOTSUPP before any device suspends); s2idle keeps TDX and stays
  * allowed; hibernation is impossible (the guest boots with nohibernate,
- * else TDX would be off: tdx_boot). This program runs in a guest
+ * else TDX would be off: tdx_boot checks that rule). This program runs in a guest
  * of its own: its first TDX initialization is the boot's first, checked
  * completely (T2, T3, T5) without a cold boot in between.
  *
@@ -92,19 +92,19 @@ FIXTURE_SETUP(tdx_suspend)
 	vl_read("/sys/power/mem_sleep", self->mem_sleep, sizeof(self->mem_sleep));
 }
 
-FIXTURE_TEARDOWN(tdx_suspend)
+/* pm_test off, mem_sleep back to the mode selected before ("s2idle [deep]"). */
+static void tdx_suspend_restore(char *mem_sleep)
 {
-	char why[VL_WHY_LEN];
-	char *cur = strchr(self->mem_sleep, '[');
+	char *cur = strchr(mem_sleep, '[');
 
 	vl_write("/sys/power/pm_test", "none");
-	/* Back to the mode that was selected: "s2idle [deep]" -> "deep". */
 	if (cur && strchr(cur, ']')) {
 		*strchr(cur, ']') = '\0';
 		vl_write("/sys/power/mem_sleep", cur + 1);
 	}
-	EXPECT_TRUE(tdx_teardown(why, sizeof(why))) TH_LOG("%s", why);
 }
+
+VL_TEARDOWN_CHECKED(tdx_suspend, tdx_suspend_restore(self->mem_sleep), tdx_teardown)
 
 /*
  * One sleep attempt at pm_test=devices (the refusal comes before the
@@ -148,13 +148,6 @@ TEST_F(tdx_suspend, s3_disabled_T10)
 TEST_F(tdx_suspend, s2idle_allowed_T10)
 {
 	sleep_once(_metadata, self, variant->initialized, "freeze", 0);
-}
-
-/* The guest booted with nohibernate: otherwise TDX would be off (tdx_boot). */
-TEST_F(tdx_suspend, no_hibernation_T10)
-{
-	EXPECT_FALSE(vl_sleep_state_available("disk"))
-		TH_LOG("hibernation possible with TDX on (T10)");
 }
 
 /*

@@ -29,13 +29,7 @@ FIXTURE_SETUP(tdx_boot)
 	ASSERT_EQ(0, hv_kmsg_open(&self->log));
 }
 
-FIXTURE_TEARDOWN(tdx_boot)
-{
-	char why[VL_WHY_LEN];
-
-	hv_kmsg_close(&self->log);
-	EXPECT_TRUE(tdx_teardown(why, sizeof(why))) TH_LOG("%s", why);
-}
+VL_TEARDOWN_CHECKED(tdx_boot, hv_kmsg_close(&self->log), tdx_teardown)
 
 TEST_F(tdx_boot, hibernation_or_s3_T10)
 {

@@ -27,27 +27,6 @@ FIXTURE_SETUP(tdx_cpu)
 
 TDX_TEARDOWN(tdx_cpu)
 
-/* Every online CPU was LP-initialized exactly once (the emulator's view). */
-static bool lp_init_once(char *why, size_t len)
-{
-	static struct tdx_emu_cpu cpus[CPU_SETSIZE];
-	cpu_set_t online;
-	int cpu, n = tdx_emu_cpus(cpus, CPU_SETSIZE);
-
-	if (n <= 0 || vl_online_cpus(&online))
-		return snprintf(why, len, "cannot read the emulator's cpus"), false;
-	for (cpu = 0; cpu < n; cpu++) {
-		if (!CPU_ISSET(cpu, &online))
-			continue;
-		if (cpus[cpu].lp_init_calls != 1 || !cpus[cpu].lp_initialized)
-			return snprintf(why, len,
-					"cpu%d: lp_init_calls=%llu lp_initialized=%d, expected 1 and 1 (T3)",
-					cpu, (unsigned long long)cpus[cpu].lp_init_calls,
-					cpus[cpu].lp_initialized), false;
-	}
-	return true;
-}
-
 static void cycle_all(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(tdx_cpu) *self, int rounds)
 {
@@ -75,13 +54,13 @@ TEST_F(tdx_cpu, lp_init_once_per_cpu_per_boot_T3)
 	ASSERT_ERRNO(0, tdx_enable());
 	ASSERT_CHECK(tdx_first_init_ok(WHY));
 	cycle_all(_metadata, self, 3);
-	EXPECT_CHECK(lp_init_once(WHY));
+	EXPECT_CHECK(tdx_lp_init_calls_are(1, WHY));
 	/* A new virtlife.ko starts TDX again: its state's startup on every CPU. */
 	ASSERT_EQ(0, vl_unload());
 	ASSERT_EQ(0, vl_load("enable_at_load=0"));
 	ASSERT_ERRNO(0, tdx_enable());
 	cycle_all(_metadata, self, 2);
-	EXPECT_CHECK(lp_init_once(WHY));
+	EXPECT_CHECK(tdx_lp_init_calls_are(1, WHY));
 	ASSERT_EQ(0, tdx_leaves(&l));
 	EXPECT_EQ(tdx_nr_online_cpus(), l.calls[TDX_LP_INIT]);
 	EXPECT_EQ(0, l.failures[TDX_LP_INIT]);
@@ -148,7 +127,7 @@ TEST_F(tdx_cpu, offlined_after_init_keeps_lp_init_T3)
 	ASSERT_EQ(0, ret) TH_LOG("online cpu%d after init: %s", cpu, strerror(-ret));
 	ASSERT_LT(cpu, tdx_emu_cpus(cpus, CPU_SETSIZE));
 	EXPECT_EQ(1, cpus[cpu].lp_init_calls) TH_LOG("cpu%d offlined after init", cpu);
-	EXPECT_CHECK(lp_init_once(WHY));
+	EXPECT_CHECK(tdx_lp_init_calls_are(1, WHY));
 	EXPECT_TDX_STATE("initialized", 0);
 	ASSERT_STATE(vl_state_consistent);
 }
@@ -236,7 +215,7 @@ TEST_F(tdx_cpu, last_cpu_of_package_busy_with_td_T9)
 	EXPECT_FALSE(vl_cpu_is_online(last));
 	ASSERT_STATE(vl_state_consistent);
 	ASSERT_EQ(0, vl_online_all_cpus());
-	EXPECT_CHECK(lp_init_once(WHY));
+	EXPECT_CHECK(tdx_lp_init_calls_are(1, WHY));
 	ASSERT_STATE(vl_state_consistent);
 }
 

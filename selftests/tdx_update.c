@@ -23,33 +23,7 @@ FIXTURE_SETUP(tdx_update)
 	ASSERT_EQ(0, hv_kmsg_open(&self->log));
 }
 
-FIXTURE_TEARDOWN(tdx_update)
-{
-	char why[VL_WHY_LEN];
-
-	hv_kmsg_close(&self->log);
-	EXPECT_TRUE(tdx_teardown(why, sizeof(why))) TH_LOG("%s", why);
-}
-
-/* Every online CPU did LP.INIT exactly @n times (the emulator's count). */
-static bool lp_inits_are(uint64_t n, char *why, size_t len)
-{
-	static struct tdx_emu_cpu cpus[CPU_SETSIZE];
-	cpu_set_t online;
-	int cpu, nr = tdx_emu_cpus(cpus, CPU_SETSIZE);
-
-	if (nr <= 0 || vl_online_cpus(&online))
-		return snprintf(why, len, "cannot read the emulator's cpus"), false;
-	for (cpu = 0; cpu < nr; cpu++) {
-		if (CPU_ISSET(cpu, &online) &&
-		    (cpus[cpu].lp_init_calls != n || !cpus[cpu].lp_initialized))
-			return snprintf(why, len, "cpu%d: lp_init_calls=%llu lp_initialized=%d, expected %llu and 1",
-					cpu, (unsigned long long)cpus[cpu].lp_init_calls,
-					cpus[cpu].lp_initialized,
-					(unsigned long long)n), false;
-	}
-	return true;
-}
+VL_TEARDOWN_CHECKED(tdx_update, hv_kmsg_close(&self->log), tdx_teardown)
 
 /* The update: the new version, LP.INIT again everywhere, the TD lives on. */
 TEST_F(tdx_update, to_a_new_version_T12)
@@ -79,7 +53,7 @@ TEST_F(tdx_update, to_a_new_version_T12)
 	EXPECT_EQ(2, l.calls[TDX_SYS_INIT]) TH_LOG("the new module's SYS.INIT");
 	EXPECT_EQ(0, l.failures[TDX_SYS_INIT] + l.failures[TDX_LP_INIT] +
 		     l.failures[TDX_SYS_UPDATE] + l.failures[TDX_SEAMLDR_INSTALL]);
-	EXPECT_CHECK(lp_inits_are(2, WHY));
+	EXPECT_CHECK(tdx_lp_init_calls_are(2, WHY));
 
 	/* The TD and its KeyID survived; the module serves new TDs. */
 	td2 = tdx_td_create();
@@ -160,13 +134,7 @@ FIXTURE_SETUP(tdx_update_fault)
 	ASSERT_EQ(0, hv_kmsg_open(&self->log));
 }
 
-FIXTURE_TEARDOWN(tdx_update_fault)
-{
-	char why[VL_WHY_LEN];
-
-	hv_kmsg_close(&self->log);
-	EXPECT_TRUE(tdx_teardown(why, sizeof(why))) TH_LOG("%s", why);
-}
+VL_TEARDOWN_CHECKED(tdx_update_fault, hv_kmsg_close(&self->log), tdx_teardown)
 
 TEST_F(tdx_update_fault, leaves_error_T12)
 {

@@ -514,6 +514,24 @@ int tdx_enable(void)
 	return vl_write(VL_TDX_SYSFS "/enable", "1");
 }
 
+bool tdx_lp_init_calls_are(uint64_t n, char *why, size_t len)
+{
+	static struct tdx_emu_cpu cpus[CPU_SETSIZE];
+	cpu_set_t online;
+	int cpu, nr = tdx_emu_cpus(cpus, CPU_SETSIZE);
+
+	if (nr <= 0 || vl_online_cpus(&online))
+		return WHY("cannot read the emulator's cpus");
+	for (cpu = 0; cpu < nr; cpu++) {
+		if (CPU_ISSET(cpu, &online) &&
+		    (cpus[cpu].lp_init_calls != n || !cpus[cpu].lp_initialized))
+			return WHY("cpu%d: lp_init_calls=%llu lp_initialized=%d, expected %llu and 1 (T3)",
+				   cpu, (unsigned long long)cpus[cpu].lp_init_calls,
+				   cpus[cpu].lp_initialized, (unsigned long long)n);
+	}
+	return true;
+}
+
 int tdx_update(void)
 {
 	return vl_write(VL_TDX_SYSFS "/update", "1");

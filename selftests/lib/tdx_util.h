@@ -60,6 +60,8 @@ struct tdx_emu_cpu {
 };
 /* Indexed by CPU number; returns the number of slots filled (max cpu + 1). */
 int tdx_emu_cpus(struct tdx_emu_cpu *cpus, int max);
+/* Every online CPU did exactly @n LP.INITs and is LP-initialized (emulator). */
+bool tdx_lp_init_calls_are(uint64_t n, char *why, size_t len);
 
 struct tdx_emu_package {
 	int package;
