@@ -55,6 +55,7 @@ struct dentry;
 void simhw_check_context(unsigned int cpu);
 void simhw_cpu_mark_cache_dirty(unsigned int cpu);
 int simhw_tdx_init(void);
+const char *simhw_tdx_module_state(void);
 void simhw_tdx_debugfs_init(struct dentry *root);
 void simhw_tdx_exit(void);
 

@@ -24,6 +24,7 @@
 #define TDH_SYS_CONFIG		45
 #define TDH_SYS_SHUTDOWN	52	/* runtime update: hand off, stop */
 #define TDH_SYS_UPDATE		53	/* runtime update: take the handoff */
+#define TDH_SYS_DISABLE		69	/* before kexec: stop the module, reclaim its memory */
 
 /* Bits 23:16 of RAX carry the leaf version; the number is bits 15:0. */
 #define TDX_LEAF_NR(leaf)	((leaf) & 0xffff)

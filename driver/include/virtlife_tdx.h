@@ -33,6 +33,13 @@ int virtlife_tdx_cpu_enable(void);
 void virtlife_tdx_cpu_flush_cache(void);
 
 /*
+ * T11: before kexec, on a CPU with virtualization on, preemption disabled:
+ * TDH.SYS.DISABLE, whatever the initialization reached (7.2 calls it
+ * blindly).  No SEAMCALL may follow; the caller then flushes every CPU.
+ */
+void virtlife_tdx_sys_disable(void);
+
+/*
  * Initializes the TDX module (T5) once per boot.  The caller holds the CPU
  * hotplug read lock and has enabled virtualization and called
  * virtlife_tdx_cpu_enable() on every online CPU (T4).  Returns 0 when the

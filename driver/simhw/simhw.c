@@ -19,6 +19,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/kmsg_dump.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -29,6 +30,7 @@
 
 #include <asm/special_insns.h>
 
+#include "compat.h"
 #include "simhw.h"
 
 struct simhw_cpu {
@@ -158,6 +160,41 @@ static int simhw_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/* One machine goes down once: one mask, kept off the stack. */
+static struct cpumask simhw_dirty_at_shutdown;
+
+/*
+ * The last look at the machine before it goes: kmsg_dump() with
+ * KMSG_DUMP_SHUTDOWN, after the syscore shutdown on reboot, power-off and
+ * halt, and on kexec after machine_shutdown() stopped the other CPUs,
+ * right before the jump into the new kernel.  What that kernel would
+ * inherit (T11): caches still holding TDX lines, a module not disabled.
+ * tools/reboot-trials judges the line.
+ */
+static void simhw_at_shutdown(struct kmsg_dumper *dumper,
+			      struct kmsg_dump_detail *detail)
+{
+	unsigned int cpu;
+
+	if (detail->reason != KMSG_DUMP_SHUTDOWN)
+		return;
+	cpumask_clear(&simhw_dirty_at_shutdown);
+	for_each_possible_cpu(cpu) {
+		if (READ_ONCE(per_cpu(simhw_cpu, cpu).cache_dirty))
+			cpumask_set_cpu(cpu, &simhw_dirty_at_shutdown);
+	}
+	if (cpumask_empty(&simhw_dirty_at_shutdown))
+		pr_emerg("at shutdown: TDX lines cached on CPUs: none; TDX module: %s\n",
+			 simhw_tdx_module_state());
+	else
+		pr_emerg("at shutdown: TDX lines cached on CPUs: %*pbl; TDX module: %s\n",
+			 cpumask_pr_args(&simhw_dirty_at_shutdown),
+			 simhw_tdx_module_state());
+}
+
+VL_DEFINE_KMSG_DUMPER(simhw_shutdown_dumper, simhw_at_shutdown,
+		      KMSG_DUMP_SHUTDOWN);
+
 bool simhw_cpu_enabled(unsigned int cpu)
 {
 	if (cpu >= nr_cpu_ids)
@@ -274,6 +311,13 @@ static int __init simhw_init(void)
 	}
 	simhw_cpuhp_dead_state = r;
 
+	r = kmsg_dump_register(&simhw_shutdown_dumper);
+	if (r) {
+		cpuhp_remove_state_nocalls(simhw_cpuhp_dead_state);
+		simhw_tdx_exit();
+		return r;
+	}
+
 	simhw_debugfs_dir = debugfs_create_dir("virtlife_simhw", NULL);
 	debugfs_create_file("enabled_cpus", 0400, simhw_debugfs_dir, NULL,
 			    &simhw_enabled_cpus_fops);
@@ -288,6 +332,7 @@ static int __init simhw_init(void)
 static void __exit simhw_exit(void)
 {
 	debugfs_remove_recursive(simhw_debugfs_dir);
+	kmsg_dump_unregister(&simhw_shutdown_dumper);
 	cpuhp_remove_state_nocalls(simhw_cpuhp_dead_state);
 	simhw_tdx_exit();
 

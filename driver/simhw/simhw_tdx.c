@@ -134,6 +134,7 @@ enum simhw_tdx_leaf_idx {
 	SIMHW_SYS_SHUTDOWN,
 	SIMHW_SYS_UPDATE,
 	SIMHW_SEAMLDR_INSTALL,
+	SIMHW_SYS_DISABLE,
 	SIMHW_NR_LEAVES
 };
 
@@ -155,6 +156,7 @@ static struct simhw_tdx_leaf simhw_tdx_leaves[SIMHW_NR_LEAVES] = {
 	[SIMHW_SYS_UPDATE] = { .name = "SYS.UPDATE", .nr = TDH_SYS_UPDATE },
 	[SIMHW_SEAMLDR_INSTALL] = { .name = "SEAMLDR.INSTALL",
 				    .nr = P_SEAMCALL_SEAMLDR_INSTALL },
+	[SIMHW_SYS_DISABLE] = { .name = "SYS.DISABLE", .nr = TDH_SYS_DISABLE },
 };
 
 /*
@@ -241,6 +243,13 @@ static struct cpumask simhw_tdx_installed;	/* this round's INSTALLs */
 static bool simhw_tdx_image_staged;
 static u16 simhw_tdx_image[3];		/* the staged image's version */
 static u64 simhw_tdx_updates;		/* completed UPDATEs */
+
+/*
+ * SYS.DISABLE (kexec, T11): the module stops, gives back every TDX memory
+ * resource and forgets its initialization; a new kernel starts it again
+ * from SYS.INIT.  Cleared by that SYS.INIT.
+ */
+static bool simhw_tdx_disabled;
 static struct simhw_tdmr *simhw_tdx_tdmrs;	/* tdx_max_tdmrs entries */
 static struct simhw_tdx_range *simhw_tdx_pamts;	/* 3 per TDMR, scratch */
 static struct simhw_tdx_pkg *simhw_tdx_pkgs;	/* nr_cpu_ids entries */
@@ -687,10 +696,12 @@ static u64 simhw_tdx_sys_init_leaf(unsigned int cpu,
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 
 	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
-	if (simhw_tdx_sys_init)
+	if (simhw_tdx_sys_init) {
 		ret = TDX_SYS_INIT_NOT_PENDING;
-	else
+	} else {
 		simhw_tdx_sys_init = true;
+		simhw_tdx_disabled = false;
+	}
 	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
 	return ret;
 }
@@ -990,6 +1001,40 @@ static u64 simhw_tdx_update_leaf(unsigned int cpu,
 	return ret;
 }
 
+/*
+ * SYS.DISABLE, in any state of the initialization (the kernel calls it
+ * blindly before kexec): the module as at boot, nothing configured, no
+ * CPU initialized, no package keyed, so that the next kernel can start
+ * it from scratch.  (Its behaviour is not in the module's public source:
+ * written from the kernel's use, docs/tdx.md.)
+ */
+static u64 simhw_tdx_disable_leaf(unsigned int cpu,
+				  struct simhw_seam_args *args)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	simhw_tdx_sys_init = false;
+	simhw_tdx_configured = false;
+	simhw_tdx_key_busy = false;
+	simhw_tdx_nr_tdmrs = 0;
+	simhw_tdx_tdmrs_done = 0;
+	simhw_tdx_global_keyid = 0;
+	strscpy(simhw_tdx_config_error, "none", sizeof(simhw_tdx_config_error));
+	simhw_tdx_handoff = false;
+	cpumask_clear(&simhw_tdx_installed);
+	for_each_possible_cpu(i)
+		per_cpu(simhw_tdx_cpu, i).lp_initialized = false;
+	for (i = 0; i < simhw_tdx_nr_pkgs; i++) {
+		simhw_tdx_pkgs[i].configured = false;
+		simhw_tdx_pkgs[i].by_cpu = -1;
+	}
+	simhw_tdx_disabled = true;
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	return TDX_SUCCESS;
+}
+
 typedef u64 (*simhw_tdx_leaf_fn)(unsigned int cpu,
 				 struct simhw_seam_args *args);
 
@@ -1003,6 +1048,7 @@ static const simhw_tdx_leaf_fn simhw_tdx_leaf_fns[SIMHW_NR_LEAVES] = {
 	[SIMHW_SYS_SHUTDOWN] = simhw_tdx_shutdown_leaf,
 	[SIMHW_SYS_UPDATE] = simhw_tdx_update_leaf,
 	[SIMHW_SEAMLDR_INSTALL] = simhw_tdx_install_leaf,
+	[SIMHW_SYS_DISABLE] = simhw_tdx_disable_leaf,
 };
 
 static int simhw_tdx_leaf_idx(u64 nr)
@@ -1117,6 +1163,31 @@ u64 simhw_seamcall(u64 leaf, struct simhw_seam_args *args)
 }
 EXPORT_SYMBOL_GPL(simhw_seamcall);
 
+/*
+ * What a kexec'd kernel would find of the module (the shutdown witness,
+ * simhw.c): none, never initialized, disabled, or initialized (anything
+ * else: an initialization begun or done and not disabled).
+ */
+const char *simhw_tdx_module_state(void)
+{
+	bool touched = false, disabled;
+	unsigned long flags;
+	unsigned int cpu;
+
+	if (!tdx_seam || !tdx_module)
+		return "none";
+	raw_spin_lock_irqsave(&simhw_tdx_lock, flags);
+	disabled = simhw_tdx_disabled;
+	for_each_possible_cpu(cpu)
+		touched |= per_cpu(simhw_tdx_cpu, cpu).lp_initialized;
+	touched |= simhw_tdx_sys_init || simhw_tdx_shut_down ||
+		   simhw_tdx_handoff;
+	raw_spin_unlock_irqrestore(&simhw_tdx_lock, flags);
+	if (disabled && !touched)
+		return "disabled";
+	return touched ? "initialized" : "not initialized";
+}
+
 bool simhw_tdx_keyids(u32 *first, u32 *nr)
 {
 	if (!tdx_seam)
@@ -1225,7 +1296,7 @@ static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 {
 	char err[SIMHW_TDX_WHY_LEN];
 	unsigned int tdmrs, done, lps = 0, cpu;
-	bool init, configured, down, handoff;
+	bool init, configured, down, handoff, disabled;
 	unsigned long flags;
 	u64 keyid, updates;
 	u16 ver[3];
@@ -1235,6 +1306,7 @@ static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 	down = simhw_tdx_shut_down;
 	handoff = simhw_tdx_handoff;
 	updates = simhw_tdx_updates;
+	disabled = simhw_tdx_disabled;
 	for_each_cpu(cpu, &simhw_tdx_bios_cpus)
 		lps += per_cpu(simhw_tdx_cpu, cpu).lp_initialized;
 	init = simhw_tdx_sys_init;
@@ -1259,6 +1331,7 @@ static int simhw_tdx_state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "shut_down=%d\n", down);
 	seq_printf(m, "handoff=%d\n", handoff);
 	seq_printf(m, "updates=%llu\n", updates);
+	seq_printf(m, "disabled=%d\n", disabled);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(simhw_tdx_state);

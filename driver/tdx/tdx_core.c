@@ -119,6 +119,8 @@ static const char *tdx_leaf_name(u64 leaf)
 		return "SYS.SHUTDOWN";
 	case TDH_SYS_UPDATE:
 		return "SYS.UPDATE";
+	case TDH_SYS_DISABLE:
+		return "SYS.DISABLE";
 	}
 	return "unknown";
 }
@@ -279,6 +281,29 @@ void virtlife_tdx_cpu_flush_cache(void)
 	this_cpu_write(tdx_cache_incoherent, false);
 }
 EXPORT_SYMBOL_GPL(virtlife_tdx_cpu_flush_cache);
+
+/*
+ * Retried while the module is busy with another TDH.SYS.* call or was
+ * interrupted: both promise progress.  Software errors (no module, #UD,
+ * #GP) are the platform's answer, not a failure worth a line.
+ */
+void virtlife_tdx_sys_disable(void)
+{
+	struct simhw_seam_args args;
+	u64 sret;
+
+	lockdep_assert_preemption_disabled();
+
+	do {
+		memset(&args, 0, sizeof(args));
+		this_cpu_write(tdx_cache_incoherent, true);
+		sret = simhw_seamcall(TDH_SYS_DISABLE, &args);
+	} while (sret == TDX_INTERRUPTED_RESUMABLE || sret == TDX_SYS_BUSY);
+
+	if (sret && (sret & TDX_SW_ERROR) != TDX_SW_ERROR)
+		pr_err("TDH.SYS.DISABLE failed: 0x%016llx\n", sret);
+}
+EXPORT_SYMBOL_GPL(virtlife_tdx_sys_disable);
 
 static void tdx_flush_cache_ipi(void *unused)
 {

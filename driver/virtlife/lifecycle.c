@@ -10,6 +10,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -30,6 +31,7 @@
 #include "compat.h"
 #include "observe.h"
 #include "virtlife.h"
+#include "virtlife_tdx.h"
 
 /*
  * Protects virtlife_usage and, with it, the existence of the hotplug state
@@ -167,8 +169,14 @@ out:
 	local_irq_restore(flags);
 }
 
+/*
+ * Per CPU, from the shutdown hook: this CPU's last SEAMCALL is behind it,
+ * so its caches are written back before the machine kexecs (T11; 6.18's
+ * flush in KVM's per-CPU disable), then virtualization goes off.
+ */
 static void virtlife_disable_cpu_ipi(void *unused)
 {
+	virtlife_tdx_cpu_flush_cache();
 	virtlife_disable_this_cpu();
 }
 
@@ -261,16 +269,22 @@ static void virtlife_print_shutdown_hook(void)
 	pr_emerg("shutdown hook: system_state=%s usage=%d\n", name, usage);
 }
 
+/* Whether the hook ran: a kexec calls it twice on 6.7+ (kexec.c). */
+static atomic_t virtlife_shutdown_ran = ATOMIC_INIT(0);
+
 /*
- * Syscore shutdown: system_state is already HALT, POWER_OFF or RESTART.  The
- * other CPUs are still online here (they are stopped later, by
+ * The shutdown hook: system_state is already HALT, POWER_OFF or RESTART.
+ * The other CPUs are still online here (they are stopped later, by
  * machine_restart() and friends), so disable on every online CPU, as
  * kvm_shutdown() does.  Virtualization left on can block INIT and hang the
  * restart.  The usage count is read without its mutex: an enabler may hold
- * it (and it will see system_state and back out).
+ * it (and it will see system_state and back out).  TDX goes first: its
+ * module is disabled with a SEAMCALL, which needs virtualization on.
  */
-static void virtlife_shutdown(void *data)
+static void virtlife_shutdown_hook(void)
 {
+	if (atomic_xchg(&virtlife_shutdown_ran, 1))
+		return;
 	virtlife_print_shutdown_hook();
 	virtlife_count(VL_CNT_SHUTDOWN_CALLS);
 	virtlife_event(VL_EV_SYSCORE_SHUTDOWN, 0);
@@ -279,7 +293,31 @@ static void virtlife_shutdown(void *data)
 	WRITE_ONCE(virtlife_rebooting, true);
 	/* Order the flag before the disables that may now fault. */
 	smp_wmb();
+	virtlife_tdx_shutdown();
 	on_each_cpu(virtlife_disable_cpu_ipi, NULL, 1);
+}
+
+static void virtlife_shutdown(void *data)
+{
+	virtlife_shutdown_hook();
+}
+
+/*
+ * A kexec, from a device's shutdown callback (kexec.c), before the other
+ * CPUs are stopped: the hook runs while any usage reference exists, even
+ * before the syscore ops do.  Nothing runs again after the stop, so an
+ * enabler caught between its hotplug state and its syscore ops would
+ * otherwise leave its CPUs on (the kernel's stop IPI turns them off
+ * through the emergency callback; a module has none).  The full barrier
+ * pairs with the one before the system_state check: either the enabler
+ * sees the shutdown, or this sees its reference.
+ */
+void virtlife_shutdown_for_kexec(void)
+{
+	/* system_state (set before device_shutdown()) before the count. */
+	smp_mb();
+	if (READ_ONCE(virtlife_usage) > 0)
+		virtlife_shutdown_hook();
 }
 
 static const struct syscore_ops virtlife_syscore_ops = {
@@ -362,13 +400,21 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 {
 	const struct virtlife_backend *ops;
 	unsigned int cpu, ms;
+	bool kexec;
 
 	if (detail->reason != KMSG_DUMP_SHUTDOWN)
 		return;
 
-	ms = min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
-		   VIRTLIFE_BACKSTOP_WAIT_MAX_MS);
-	pr_emerg("backstop: waiting %u ms\n", ms);
+	/*
+	 * On kexec the dump comes after machine_shutdown() stopped the other
+	 * CPUs, with IRQs off: nothing else can run, so there is nothing to
+	 * wait for, and only this CPU is left to turn off.
+	 */
+	kexec = irqs_disabled();
+	ms = kexec ? 0 : min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
+			       VIRTLIFE_BACKSTOP_WAIT_MAX_MS);
+	pr_emerg("backstop: waiting %u ms%s\n", ms,
+		 kexec ? " (kexec: the other CPUs are stopped)" : "");
 	virtlife_backstop_wait(ms);
 
 	virtlife_count(VL_CNT_BACKSTOP_RUNS);
@@ -388,9 +434,13 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 	WRITE_ONCE(virtlife_rebooting, true);
 	/* As in the shutdown hook: the flag before the disables that fault. */
 	smp_wmb();
-	/* Process context, IRQs on: IPIs are allowed here. */
-	lockdep_assert_irqs_enabled();
-	on_each_cpu(virtlife_backstop_disable_ipi, NULL, 1);
+	if (kexec) {
+		virtlife_backstop_disable_ipi(NULL);
+	} else {
+		/* Process context, IRQs on: IPIs are allowed here. */
+		lockdep_assert_irqs_enabled();
+		on_each_cpu(virtlife_backstop_disable_ipi, NULL, 1);
+	}
 	pr_emerg("backstop: done\n");
 }
 
@@ -450,6 +500,8 @@ static void virtlife_hotplug_remove(void)
 static void virtlife_syscore_register(void)
 {
 	register_syscore(&virtlife_syscore);
+	/* The reference before the system_state check (kexec.c's hook). */
+	smp_mb();
 	virtlife_event(VL_EV_SYSCORE_REGISTER, 0);
 	virtlife_delay_at(VL_DELAY_AFTER_SYSCORE_REGISTER);
 }

@@ -120,9 +120,14 @@ static int __init virtlife_init(void)
 	if (r)
 		return r;
 
-	r = virtlife_set_backend(be);
+	/* Before any CPU can be on: the shutdown hook's path on a kexec. */
+	r = virtlife_kexec_init();
 	if (r)
 		goto err_status;
+
+	r = virtlife_set_backend(be);
+	if (r)
+		goto err_kexec;
 
 	if (enable_at_load) {
 		r = virtlife_enable_virtualization();
@@ -150,6 +155,8 @@ err_enable:
 	virtlife_load_ref = false;
 err_backend:
 	virtlife_set_backend(NULL);
+err_kexec:
+	virtlife_kexec_exit();
 err_status:
 	virtlife_status_exit();
 	return r;
@@ -163,6 +170,7 @@ static void __exit virtlife_exit(void)
 	if (virtlife_load_ref)
 		virtlife_disable_virtualization();
 	virtlife_set_backend(NULL);
+	virtlife_kexec_exit();
 	virtlife_status_exit();
 }
 

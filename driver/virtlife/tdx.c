@@ -16,6 +16,8 @@
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
@@ -173,6 +175,23 @@ static int virtlife_tdx_session_get(void)
 	if (virtlife_tdx_cpuhp_state)
 		return 0;
 	return virtlife_tdx_cpus_ready() ?: virtlife_tdx_session_start();
+}
+
+/*
+ * From the shutdown hook, on its CPU, before virtualization goes off
+ * anywhere (a SEAMCALL needs it on): with a session the module is
+ * disabled, so that a kexec'd kernel can initialize it again (T11; 7.2's
+ * tdx_shutdown()).  No lock: an enabler may hold the session lock, and
+ * it sees the shutdown and backs out.
+ */
+void virtlife_tdx_shutdown(void)
+{
+	if (!READ_ONCE(virtlife_tdx_cpuhp_state))
+		return;
+	preempt_disable();
+	if (virtlife_cpu_enabled(smp_processor_id()))
+		virtlife_tdx_sys_disable();
+	preempt_enable();
 }
 
 /*

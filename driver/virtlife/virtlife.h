@@ -10,6 +10,7 @@
  *   backend_vmx.c  the "vmx" backend (Intel: CR4.VMXE, VMXON/VMXOFF)
  *   vm.c           /dev/virtlife and VM file descriptors
  *   tdx.c          TDX on demand (calls the host core, virtlife_tdx.ko)
+ *   kexec.c        the shutdown hook on a kexec, from a device's shutdown
  *   status.c       sysfs and the debugfs state files (the driver's state)
  *   observe.c      counters, event log, fault knobs (observe.h: calls
  *                  nothing of the others)
@@ -108,6 +109,13 @@ int virtlife_usage_count(void);
 bool virtlife_cpu_enabled(unsigned int cpu);
 /* On the CPU: make sure virtualization is on, for TDX's per-CPU init. */
 int virtlife_cpu_enable_for_tdx(void);
+/* kexec.c's device shutdown on a kexec: the shutdown hook, if in use. */
+void virtlife_shutdown_for_kexec(void);
+
+/* ---- kexec.c ------------------------------------------------------------ */
+
+int virtlife_kexec_init(void);
+void virtlife_kexec_exit(void);
 
 /* ---- tdx.c -------------------------------------------------------------- */
 
@@ -117,6 +125,8 @@ int virtlife_tdx_init(void);
 void virtlife_tdx_exit(void);
 /* Process context, no lock held: initialize TDX now if it is not yet. */
 int virtlife_tdx_request(void);
+/* The shutdown hook, before any CPU turns virtualization off. */
+void virtlife_tdx_shutdown(void);
 extern const struct attribute_group virtlife_tdx_attr_group;
 
 /* ---- status.c ---------------------------------------------------------- */
