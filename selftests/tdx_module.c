@@ -238,6 +238,22 @@ TEST_F(tdx_module, after_shutdown_T12)
 	EXPECT_SEAMCALL(OPERAND_INVALID, self->first, "SEAMLDR.INSTALL", 0, 0, 0);
 }
 
+/*
+ * SYS.DISABLE (before kexec): the module gives everything back and starts
+ * again from SYS.INIT, as the next kernel will; until then the leaves
+ * answer as at boot.
+ */
+TEST_F(tdx_module, disable_then_init_from_scratch_T11)
+{
+	ASSERT_ERRNO(0, tdx_enable());
+	EXPECT_SEAMCALL(SUCCESS, self->first, "SYS.DISABLE", 0, 0, 0);
+	EXPECT_SEAMCALL(SYS_LP_INIT_NOT_PENDING, self->last, "SYS.LP.INIT", 0, 0, 0);
+	EXPECT_SEAMCALL(SYS_CONFIG_NOT_PENDING, self->first, "SYS.CONFIG", 0, 1, 32);
+	EXPECT_SEAMCALL(SUCCESS, self->first, "SYS.DISABLE", 0, 0, 0);
+	init_lps_but(_metadata, self, -1);
+	EXPECT_SEAMCALL(SYS_INIT_NOT_PENDING, self->first, "SYS.INIT", 0, 0, 0);
+}
+
 TEST_F(tdx_module, bad_requests_refused)
 {
 	static const char *const bad[] = {

@@ -23,6 +23,7 @@ const char *const tdx_leaf_names[TDX_NR_LEAVES] = {
 	[TDX_SYS_SHUTDOWN] = "SYS.SHUTDOWN",
 	[TDX_SYS_UPDATE] = "SYS.UPDATE",
 	[TDX_SEAMLDR_INSTALL] = "SEAMLDR.INSTALL",
+	[TDX_SYS_DISABLE] = "SYS.DISABLE",
 };
 
 /* ------------------------------------------------------------- parsing */
