@@ -23,6 +23,23 @@ bool simhw_cpu_enabled(unsigned int cpu);
  * without one after its last SEAMCALL.
  */
 int simhw_cpu_wbinvd(unsigned int cpu);
+
+/*
+ * A VMCS region, owned by the driver; the simulated CPU keeps it cached
+ * while it is active on that CPU (VMPTRLD) until VMCLEAR writes it back
+ * (L8: VMCLEAR before VMXOFF, in the emergency path too).  @active_cpu is
+ * the hardware's: -1 when not active anywhere.  Initialize with
+ * simhw_vmcs_init().
+ */
+struct simhw_vmcs {
+	int active_cpu;
+};
+
+void simhw_vmcs_init(struct simhw_vmcs *vmcs);
+/* On @cpu, in VMX operation: make @vmcs current and active there. */
+int simhw_vmptrld(unsigned int cpu, struct simhw_vmcs *vmcs);
+/* On @cpu, in VMX operation: write @vmcs back, inactive. */
+int simhw_vmclear(unsigned int cpu, struct simhw_vmcs *vmcs);
 u64 simhw_cpu_features(unsigned int cpu);
 
 /*

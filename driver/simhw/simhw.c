@@ -43,6 +43,9 @@ struct simhw_cpu {
 	atomic64_t flushes;
 	atomic64_t offline_dirty;	/* went offline with TDX lines cached */
 	bool cache_dirty;		/* a SEAMCALL ran since the last WBINVD */
+	atomic_t active_vmcs;		/* VMCSs active (cached) on this CPU */
+	atomic64_t vmxoff_active;	/* VMCSs left active at a VMXOFF */
+	atomic64_t vmcs_elsewhere;	/* VMPTRLD of a VMCS active elsewhere */
 	u64 features;
 };
 
@@ -86,6 +89,68 @@ static int simhw_check_caller(unsigned int cpu)
 	return simhw_on_cpu(cpu) ? 0 : -EPERM;
 }
 
+/*
+ * VMXOFF with VMCSs still active: the CPU may keep their cached state and
+ * write it back whenever it likes, after the next kernel owns the memory
+ * (the SDM does not flush the VMCS cache on INIT; CVE-2023-52514).
+ * Reported at once, on the console: it may be the last thing this kernel
+ * does.  The VMCSs are forgotten with the CPU's VMX state.
+ */
+static void simhw_check_vmxoff(unsigned int cpu, struct simhw_cpu *sc)
+{
+	int n = atomic_xchg(&sc->active_vmcs, 0);
+
+	if (!n)
+		return;
+	atomic64_add(n, &sc->vmxoff_active);
+	pr_emerg("CPU%u: VMXOFF with %d VMCS still active (no VMCLEAR)\n",
+		 cpu, n);
+}
+
+void simhw_vmcs_init(struct simhw_vmcs *vmcs)
+{
+	WRITE_ONCE(vmcs->active_cpu, -1);
+}
+EXPORT_SYMBOL_GPL(simhw_vmcs_init);
+
+/* A VMCS active on another CPU is loaded here only after VMCLEAR there. */
+int simhw_vmptrld(unsigned int cpu, struct simhw_vmcs *vmcs)
+{
+	int r = simhw_check_caller(cpu), was;
+
+	if (r)
+		return r;
+	if (!cpumask_test_cpu(cpu, &simhw_on_mask))
+		return -EPERM;		/* #UD outside VMX operation */
+	was = READ_ONCE(vmcs->active_cpu);
+	if (was == cpu)
+		return 0;
+	if (was >= 0) {
+		atomic64_inc(&per_cpu(simhw_cpu, cpu).vmcs_elsewhere);
+		return -EBUSY;
+	}
+	WRITE_ONCE(vmcs->active_cpu, cpu);
+	atomic_inc(&per_cpu(simhw_cpu, cpu).active_vmcs);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(simhw_vmptrld);
+
+int simhw_vmclear(unsigned int cpu, struct simhw_vmcs *vmcs)
+{
+	int r = simhw_check_caller(cpu);
+
+	if (r)
+		return r;
+	if (!cpumask_test_cpu(cpu, &simhw_on_mask))
+		return -EPERM;
+	if (READ_ONCE(vmcs->active_cpu) != cpu)
+		return 0;		/* not active here: nothing cached */
+	WRITE_ONCE(vmcs->active_cpu, -1);
+	atomic_dec(&per_cpu(simhw_cpu, cpu).active_vmcs);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(simhw_vmclear);
+
 int simhw_cpu_enable(unsigned int cpu)
 {
 	struct simhw_cpu *sc;
@@ -116,6 +181,7 @@ int simhw_cpu_disable(unsigned int cpu)
 		return -EINVAL;
 	}
 	atomic64_inc(&sc->disables);
+	simhw_check_vmxoff(cpu, sc);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(simhw_cpu_disable);
@@ -228,7 +294,7 @@ static int simhw_cpus_show(struct seq_file *m, void *unused)
 		struct simhw_cpu *sc = per_cpu_ptr(&simhw_cpu, cpu);
 
 		seq_printf(m,
-			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld preemptible=%lld cache_dirty=%d flushes=%lld offline_dirty=%lld features=0x%llx\n",
+			   "cpu=%u on=%d enables=%lld disables=%lld double_enables=%lld double_disables=%lld wrong_cpu=%lld preemptible=%lld cache_dirty=%d flushes=%lld offline_dirty=%lld active_vmcs=%d vmxoff_active=%lld vmcs_elsewhere=%lld features=0x%llx\n",
 			   cpu, simhw_cpu_enabled(cpu),
 			   atomic64_read(&sc->enables),
 			   atomic64_read(&sc->disables),
@@ -239,6 +305,9 @@ static int simhw_cpus_show(struct seq_file *m, void *unused)
 			   READ_ONCE(sc->cache_dirty),
 			   atomic64_read(&sc->flushes),
 			   atomic64_read(&sc->offline_dirty),
+			   atomic_read(&sc->active_vmcs),
+			   atomic64_read(&sc->vmxoff_active),
+			   atomic64_read(&sc->vmcs_elsewhere),
 			   READ_ONCE(sc->features));
 	}
 	return 0;

@@ -50,6 +50,16 @@ static bool sim_cpu_hw_enabled(unsigned int cpu)
 	return simhw_cpu_enabled(cpu);
 }
 
+static int sim_vmptrld(unsigned int cpu, struct simhw_vmcs *vmcs)
+{
+	return simhw_vmptrld(cpu, vmcs);
+}
+
+static int sim_vmclear(unsigned int cpu, struct simhw_vmcs *vmcs)
+{
+	return simhw_vmclear(cpu, vmcs);
+}
+
 const struct virtlife_backend virtlife_sim_backend = {
 	.name = "sim",
 	.region_size = 4096,
@@ -58,6 +68,8 @@ const struct virtlife_backend virtlife_sim_backend = {
 	.enable_cpu = sim_enable_cpu,
 	.disable_cpu = sim_disable_cpu,
 	.cpu_hw_enabled = sim_cpu_hw_enabled,
+	.vmptrld = sim_vmptrld,
+	.vmclear = sim_vmclear,
 };
 
 const struct virtlife_backend virtlife_sim_alt_backend = {
@@ -68,4 +80,6 @@ const struct virtlife_backend virtlife_sim_alt_backend = {
 	.enable_cpu = sim_enable_cpu,
 	.disable_cpu = sim_disable_cpu,
 	.cpu_hw_enabled = sim_cpu_hw_enabled,
+	.vmptrld = sim_vmptrld,
+	.vmclear = sim_vmclear,
 };

@@ -152,6 +152,8 @@ static void virtlife_disable_this_cpu(void)
 		goto out;
 	}
 
+	/* VMCLEAR before VMXOFF: an active VMCS's state stays cached. */
+	virtlife_vcpus_clear_this_cpu();
 	r = ops->disable_cpu(cpu);
 	if (r) {
 		/* Like a faulting VMXOFF: tolerated only while rebooting. */
@@ -375,15 +377,24 @@ static bool virtlife_backstop_cpu_on(const struct virtlife_backend *ops,
 	       (ops && ops->cpu_hw_enabled && ops->cpu_hw_enabled(cpu));
 }
 
+/*
+ * On each CPU, as the kernel's emergency disable callback does it: the
+ * loaded VMCSs cleared first (b23c83ad2c63: the CPU may keep their state
+ * across INIT and write it into the next kernel's memory), then off, with
+ * no other bookkeeping than the flag.
+ */
 static void virtlife_backstop_disable_ipi(void *unused)
 {
 	const struct virtlife_backend *ops = virtlife_backend_ops();
 	unsigned int cpu = smp_processor_id();
 
-	if (__this_cpu_read(virtlife_virt_enabled))
-		virtlife_disable_this_cpu();
-	else if (ops && ops->cpu_hw_enabled && ops->cpu_hw_enabled(cpu))
+	if (!ops)
+		return;
+	virtlife_vcpus_clear_this_cpu();
+	if (__this_cpu_read(virtlife_virt_enabled) ||
+	    (ops->cpu_hw_enabled && ops->cpu_hw_enabled(cpu)))
 		ops->disable_cpu(cpu);
+	__this_cpu_write(virtlife_virt_enabled, false);
 }
 
 /*
@@ -402,19 +413,28 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 	unsigned int cpu, ms;
 	bool kexec;
 
-	if (detail->reason != KMSG_DUMP_SHUTDOWN)
+	/*
+	 * emergency_restart() (sysrq b, a panic's reboot) dumps with
+	 * KMSG_DUMP_EMERG and runs no shutdown hook: this is its only
+	 * disable, as the kernel's emergency disable is.  Nothing is in
+	 * flight to wait for.
+	 */
+	if (detail->reason != KMSG_DUMP_SHUTDOWN &&
+	    detail->reason != KMSG_DUMP_EMERG)
 		return;
 
 	/*
-	 * On kexec the dump comes after machine_shutdown() stopped the other
-	 * CPUs, with IRQs off: nothing else can run, so there is nothing to
-	 * wait for, and only this CPU is left to turn off.
+	 * On kexec (and after a panic) the dump comes after the other CPUs
+	 * were stopped, with IRQs off: nothing else can run, so there is
+	 * nothing to wait for, and only this CPU is left to turn off.
 	 */
 	kexec = irqs_disabled();
-	ms = kexec ? 0 : min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
-			       VIRTLIFE_BACKSTOP_WAIT_MAX_MS);
+	ms = kexec || detail->reason == KMSG_DUMP_EMERG ? 0 :
+		min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
+		      VIRTLIFE_BACKSTOP_WAIT_MAX_MS);
 	pr_emerg("backstop: waiting %u ms%s\n", ms,
-		 kexec ? " (kexec: the other CPUs are stopped)" : "");
+		 kexec ? " (the other CPUs are stopped)" :
+		 detail->reason == KMSG_DUMP_EMERG ? " (emergency restart)" : "");
 	virtlife_backstop_wait(ms);
 
 	virtlife_count(VL_CNT_BACKSTOP_RUNS);

@@ -115,6 +115,8 @@ static int __init virtlife_init(void)
 	if (r)
 		return r;
 
+	virtlife_vcpu_init();
+
 	/* First, so that every later step is counted and logged. */
 	r = virtlife_status_init();
 	if (r)

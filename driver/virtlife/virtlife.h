@@ -9,6 +9,7 @@
  *   backend_svm.c  the "svm" backend (AMD-V: EFER.SVME, VM_HSAVE_PA)
  *   backend_vmx.c  the "vmx" backend (Intel: CR4.VMXE, VMXON/VMXOFF)
  *   vm.c           /dev/virtlife and VM file descriptors
+ *   vcpu.c         vCPU file descriptors, the VMCSs loaded on each CPU
  *   tdx.c          TDX on demand (calls the host core, virtlife_tdx.ko)
  *   kexec.c        the shutdown hook on a kexec, from a device's shutdown
  *   status.c       sysfs and the debugfs state files (the driver's state)
@@ -29,6 +30,8 @@
  * A backend ("vendor" in KVM's terms).  The per-CPU operations run on the
  * CPU they name, with preemption disabled.
  */
+struct simhw_vmcs;
+
 struct virtlife_backend {
 	const char *name;
 	/*
@@ -52,6 +55,12 @@ struct virtlife_backend {
 	 * @cpu, or on any CPU by the backstop's report.
 	 */
 	bool (*cpu_hw_enabled)(unsigned int cpu);
+	/*
+	 * The VMCS model (optional; vCPUs need it): load @vmcs on @cpu, and
+	 * write it back there.  On @cpu, IRQs off, in virtualization operation.
+	 */
+	int (*vmptrld)(unsigned int cpu, struct simhw_vmcs *vmcs);
+	int (*vmclear)(unsigned int cpu, struct simhw_vmcs *vmcs);
 };
 
 /*
@@ -134,6 +143,16 @@ extern const struct attribute_group virtlife_tdx_attr_group;
 /* sysfs /sys/kernel/virtlife/ and debugfs /sys/kernel/debug/virtlife/. */
 int virtlife_status_init(void);
 void virtlife_status_exit(void);
+
+/* ---- vcpu.c ------------------------------------------------------------- */
+
+struct file;
+
+void virtlife_vcpu_init(void);
+/* A vCPU descriptor of the VM @vm (VIRTLIFE_CREATE_VCPU). */
+int virtlife_create_vcpu(struct file *vm);
+/* On the CPU, IRQs off: VMCLEAR every VMCS loaded here. */
+void virtlife_vcpus_clear_this_cpu(void);
 
 /* ---- vm.c --------------------------------------------------------------- */
 

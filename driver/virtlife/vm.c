@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtlife: /dev/virtlife and VM file descriptors.  A VM is nothing but a
- * usage reference: taken by VIRTLIFE_CREATE_VM, dropped when its file is
- * released.  A TD also holds a TD private KeyID.
+ * virtlife: /dev/virtlife and VM file descriptors.  A VM is a usage
+ * reference: taken by VIRTLIFE_CREATE_VM, dropped when its file is
+ * released (after its vCPUs', which hold it).  A TD also holds a TD
+ * private KeyID.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -31,9 +32,19 @@ static int virtlife_vm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static long virtlife_vm_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	if (cmd != VIRTLIFE_CREATE_VCPU)
+		return -ENOTTY;
+	return virtlife_create_vcpu(file);
+}
+
 /* .owner pins the module while any VM file exists. */
 static const struct file_operations virtlife_vm_fops = {
 	.owner = THIS_MODULE,
+	.unlocked_ioctl = virtlife_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.release = virtlife_vm_release,
 	.llseek = noop_llseek,
 };

@@ -838,6 +838,9 @@ static bool fill_simhw_cpu(const char *line, void *slot)
 	c->cache_dirty = kv(line, "cache_dirty", &ok);
 	c->flushes = kv(line, "flushes", &ok);
 	c->offline_dirty = kv(line, "offline_dirty", &ok);
+	c->active_vmcs = kv(line, "active_vmcs", &ok);
+	c->vmxoff_active = kv(line, "vmxoff_active", &ok);
+	c->vmcs_elsewhere = kv(line, "vmcs_elsewhere", &ok);
 	c->features = kv(line, "features", &ok);
 	return ok;
 }
@@ -922,6 +925,36 @@ void vl_vm_close_all(void)
 {
 	while (vl_nr_vms)
 		vl_vm_close(vl_vms[0]);
+}
+
+int vl_vcpu_create(int vm)
+{
+	int vcpu = ioctl(vm, VIRTLIFE_CREATE_VCPU, 0);
+
+	if (vcpu < 0)
+		return -errno;
+	pthread_mutex_lock(&vl_vms_lock);
+	if (vl_nr_vms < (int)(sizeof(vl_vms) / sizeof(vl_vms[0])))
+		vl_vms[vl_nr_vms++] = vcpu;
+	pthread_mutex_unlock(&vl_vms_lock);
+	return vcpu;
+}
+
+int vl_vcpu_run_on(int vcpu, int cpu)
+{
+	cpu_set_t old, one;
+	int ret, err;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return -errno;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return -errno;
+	ret = ioctl(vcpu, VIRTLIFE_RUN, 0);
+	err = errno;
+	sched_setaffinity(0, sizeof(old), &old);
+	return ret < 0 ? -err : ret;
 }
 
 /* ------------------------------------------------------ fault injection */
@@ -1141,6 +1174,10 @@ bool vl_state_consistent(char *why, size_t len)
 				   cpu, (unsigned long long)h->double_enables,
 				   (unsigned long long)h->double_disables,
 				   (unsigned long long)h->wrong_cpu);
+		if (h->vmxoff_active || h->vmcs_elsewhere)
+			return WHY("cpu%d: VMXOFF with %llu VMCS still active, %llu VMPTRLD of a VMCS active on another CPU: no VMCLEAR first (L8)",
+				   cpu, (unsigned long long)h->vmxoff_active,
+				   (unsigned long long)h->vmcs_elsewhere);
 		if (h->offline_dirty)
 			return WHY("cpu%d: went offline %llu times with TDX lines in its caches: no flush after its last SEAMCALL (T11)",
 				   cpu, (unsigned long long)h->offline_dirty);

@@ -107,6 +107,9 @@ struct simhw_cpu {
 	uint64_t preemptible;	/* per-CPU operations called preemptible */
 	uint64_t flushes;	/* WBINVDs (T11) */
 	uint64_t offline_dirty;	/* went offline with TDX lines cached (T11) */
+	uint64_t active_vmcs;	/* VMCSs active on the CPU now */
+	uint64_t vmxoff_active;	/* VMCSs left active at a VMXOFF (L8) */
+	uint64_t vmcs_elsewhere; /* VMPTRLD of a VMCS active on another CPU */
 	bool cache_dirty;
 	uint64_t features;
 };
@@ -121,6 +124,10 @@ int vl_vm_create(void);		/* fd, or -errno; remembered for teardown */
 int vl_vm_create_type(unsigned long type);
 int vl_vm_close(int vm);
 void vl_vm_close_all(void);
+/* A vCPU of @vm: fd, or -errno; closed by vl_vm_close()/vl_vm_close_all(). */
+int vl_vcpu_create(int vm);
+/* VIRTLIFE_RUN with the calling thread on @cpu: the CPU it ran on, or -errno. */
+int vl_vcpu_run_on(int vcpu, int cpu);
 
 /* ---- fault injection: knob is "fail_compat" or "fail_enable" ---- */
 int vl_inject(const char *knob, const char *cpulist, int count);

@@ -7,7 +7,7 @@
 
 #include <linux/ioctl.h>
 
-#define VIRTLIFE_API_VERSION		1
+#define VIRTLIFE_API_VERSION		2
 
 #define VIRTLIFEIO			'V'
 
@@ -23,5 +23,18 @@
 
 #define VIRTLIFE_VM_TYPE_DEFAULT	0
 #define VIRTLIFE_VM_TYPE_TD		1
+
+/*
+ * On a VM descriptor: a new vCPU descriptor (API 2), holding the VM.  Its
+ * VMCS stays loaded on the CPU it last ran on until it runs elsewhere, is
+ * closed, or that CPU turns virtualization off.  -EOPNOTSUPP on a backend
+ * without a VMCS model (only the simulated hardware has one).
+ */
+#define VIRTLIFE_CREATE_VCPU		_IO(VIRTLIFEIO, 2)
+/*
+ * On a vCPU descriptor: load its VMCS on the calling thread's CPU (after
+ * clearing it where it was loaded) and return that CPU's number.
+ */
+#define VIRTLIFE_RUN			_IO(VIRTLIFEIO, 3)
 
 #endif /* _UAPI_VIRTLIFE_H */
