@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <sys/ioctl.h>
 
+#include "virtlife.h"
 #include "vl_test.h"
 
 FIXTURE(vcpu) {
