@@ -411,7 +411,7 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 {
 	const struct virtlife_backend *ops;
 	unsigned int cpu, ms;
-	bool kexec;
+	bool stopped;
 
 	/*
 	 * emergency_restart() (sysrq b, a panic's reboot) dumps with
@@ -428,12 +428,12 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 	 * were stopped, with IRQs off: nothing else can run, so there is
 	 * nothing to wait for, and only this CPU is left to turn off.
 	 */
-	kexec = irqs_disabled();
-	ms = kexec || detail->reason == KMSG_DUMP_EMERG ? 0 :
+	stopped = irqs_disabled();
+	ms = stopped || detail->reason == KMSG_DUMP_EMERG ? 0 :
 		min_t(unsigned int, READ_ONCE(virtlife_backstop_wait_ms),
 		      VIRTLIFE_BACKSTOP_WAIT_MAX_MS);
 	pr_emerg("backstop: waiting %u ms%s\n", ms,
-		 kexec ? " (the other CPUs are stopped)" :
+		 stopped ? " (the other CPUs are stopped)" :
 		 detail->reason == KMSG_DUMP_EMERG ? " (emergency restart)" : "");
 	virtlife_backstop_wait(ms);
 
@@ -454,7 +454,7 @@ static void virtlife_backstop(struct kmsg_dumper *dumper,
 	WRITE_ONCE(virtlife_rebooting, true);
 	/* As in the shutdown hook: the flag before the disables that fault. */
 	smp_wmb();
-	if (kexec) {
+	if (stopped) {
 		virtlife_backstop_disable_ipi(NULL);
 	} else {
 		/* Process context, IRQs on: IPIs are allowed here. */
