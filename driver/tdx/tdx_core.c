@@ -98,33 +98,6 @@ static DEFINE_PER_CPU(bool, tdx_cache_incoherent);
 
 /* ---- SEAMCALLs ------------------------------------------------------------ */
 
-static const char *tdx_leaf_name(u64 leaf)
-{
-	if (leaf == P_SEAMCALL_SEAMLDR_INSTALL)
-		return "SEAMLDR.INSTALL";
-	switch (TDX_LEAF_NR(leaf)) {
-	case TDH_SYS_KEY_CONFIG:
-		return "SYS.KEY.CONFIG";
-	case TDH_SYS_INIT:
-		return "SYS.INIT";
-	case TDH_SYS_RD:
-		return "SYS.RD";
-	case TDH_SYS_LP_INIT:
-		return "SYS.LP.INIT";
-	case TDH_SYS_TDMR_INIT:
-		return "SYS.TDMR.INIT";
-	case TDH_SYS_CONFIG:
-		return "SYS.CONFIG";
-	case TDH_SYS_SHUTDOWN:
-		return "SYS.SHUTDOWN";
-	case TDH_SYS_UPDATE:
-		return "SYS.UPDATE";
-	case TDH_SYS_DISABLE:
-		return "SYS.DISABLE";
-	}
-	return "unknown";
-}
-
 /*
  * Issues @leaf on this CPU; a lack of entropy is transient and retried,
  * with the inputs restored, up to TDX_SEAMCALL_TRIES calls in all.
@@ -145,6 +118,20 @@ static u64 tdx_seamcall_retry(u64 leaf, struct simhw_seam_args *args)
 	return sret;
 }
 
+/*
+ * The kernel's failure message, word for word (seamcall_err() and, for the
+ * leaves with outputs, seamcall_err_ret()): tools/tdx-diagnose decodes
+ * these lines the same on a real host and here.  The emulator has no
+ * R10/R11, so the second register line is left out.
+ */
+static void tdx_seamcall_err(u64 leaf, u64 sret, const struct simhw_seam_args *args)
+{
+	pr_err("SEAMCALL (0x%016llx) failed: 0x%016llx\n", leaf, sret);
+	if (TDX_LEAF_NR(leaf) == TDH_SYS_RD || TDX_LEAF_NR(leaf) == TDH_SYS_TDMR_INIT)
+		pr_err("RCX 0x%016llx RDX 0x%016llx R08 0x%016llx\n",
+		       args->rcx, args->rdx, args->r8);
+}
+
 /* T7: a SEAMCALL's status as an errno. */
 static int tdx_seamcall(u64 leaf, struct simhw_seam_args *args)
 {
@@ -160,7 +147,7 @@ static int tdx_seamcall(u64 leaf, struct simhw_seam_args *args)
 	case TDX_SEAMCALL_UD:
 		return -EACCES;
 	}
-	pr_err("SEAMCALL (%s) failed: 0x%016llx\n", tdx_leaf_name(leaf), sret);
+	tdx_seamcall_err(leaf, sret, args);
 	return -EIO;
 }
 

@@ -30,6 +30,13 @@
 
 #include "case_stream.h"
 
+/* Whether the case that ran (or runs) has failed, on either harness. */
+#ifdef VL_HARNESS_EXIT_CODE
+#define VL_CASE_FAILED(m)	((m)->exit_code == KSFT_FAIL)
+#else
+#define VL_CASE_FAILED(m)	(!(m)->passed)
+#endif
+
 #define VL_MAX_FILTERS	32
 
 struct vl_filter {
