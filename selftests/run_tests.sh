@@ -9,7 +9,10 @@
 #   - a kernel WARN/BUG/oops logged while a program ran fails that program,
 #     with the dmesg lines shown;
 #   - a program that skipped as a whole (exit 4) has its reason on its
-#     line: "ok N selftests: virtlife: tdx_host # SKIP not a TDX host ...".
+#     line: "ok N selftests: virtlife: tdx_host # SKIP not a TDX host ...";
+#   - on a TDX host (tdx_host_platform in /proc/cpuinfo), or with
+#     VIRTLIFE_DIAGNOSE=1, the run ends with tdx-diagnose's findings (why
+#     TDX is or is not working), as "# " lines after the last verdict.
 #
 # usage: run_tests.sh [-h|--help] [PROGRAM...]
 #        (default: every program in this directory)
@@ -33,7 +36,10 @@ collection=virtlife
 progs=("$@")
 if [ ${#progs[@]} = 0 ]; then
 	for f in "$here"/*; do
-		[ -f "$f" ] && [ -x "$f" ] && [ "${f##*/}" != run_tests.sh ] && progs+=("${f##*/}")
+		case ${f##*/} in
+		run_tests.sh|tdx-diagnose) continue ;;	# not tests
+		esac
+		[ -f "$f" ] && [ -x "$f" ] && progs+=("${f##*/}")
 	done
 fi
 
@@ -111,4 +117,10 @@ for prog in "${progs[@]}"; do
 		break
 	fi
 done
+if [ -x "$here/tdx-diagnose" ] && { [ "${VIRTLIFE_DIAGNOSE:-0}" = 1 ] ||
+	grep -qw tdx_host_platform /proc/cpuinfo 2>/dev/null; }; then
+	echo "# tdx-diagnose: this host's TDX (exit 0: up and consistent):"
+	"$here/tdx-diagnose" 2>&1 | sed 's/^/# /'
+	echo "# tdx-diagnose: exit ${PIPESTATUS[0]}"
+fi
 exit 0

@@ -24,7 +24,9 @@ FIXTURE(tdx_fault) {
 FIXTURE_VARIANT(tdx_fault) {
 	const char *simhw;	/* emulator parameters of the boot */
 	const char *leaf;	/* fail_leaf: LEAF STATUS NTH */
+	unsigned int leaf_nr;
 	uint64_t status;
+	const char *status_class;	/* its name: what tdx-diagnose must say */
 	int nth;
 	const char *step;	/* fail_step */
 	const char *entropy;	/* no_entropy */
@@ -32,23 +34,29 @@ FIXTURE_VARIANT(tdx_fault) {
 	int min_nodes;		/* the fault needs this many NUMA nodes */
 };
 
-#define LEAF(_name, _leaf, _status, _nth, _err)			\
+/*
+ * _nr: the leaf's number (spec/tdx-abi.md), as the kernel's failure
+ * message prints it; 0 where the SEAMCALL instruction itself failed and
+ * the kernel prints no SEAMCALL line.
+ */
+#define LEAF(_name, _leaf, _nr, _status, _nth, _err)			\
 	FIXTURE_VARIANT_ADD(tdx_fault, _name) {				\
-		.simhw = "", .leaf = _leaf, .status = _status,		\
+		.simhw = "", .leaf = _leaf, .leaf_nr = _nr,		\
+		.status = _status, .status_class = #_status,		\
 		.nth = _nth, .err = _err,				\
 	}
 
 /* Each leaf failing with an ordinary error status: -EIO (T7). */
-LEAF(sys_init, "SYS.INIT", TDX_OPERAND_INVALID, 1, -EIO);
-LEAF(lp_init, "SYS.LP.INIT", TDX_OPERAND_INVALID, 2, -EIO);
-LEAF(sys_rd, "SYS.RD", TDX_OPERAND_INVALID, 2, -EIO);
-LEAF(sys_config, "SYS.CONFIG", TDX_OPERAND_INVALID, 1, -EIO);
-LEAF(key_config, "SYS.KEY.CONFIG", TDX_OPERAND_INVALID, 2, -EIO);
-LEAF(tdmr_init, "SYS.TDMR.INIT", TDX_OPERAND_INVALID, 2, -EIO);
+LEAF(sys_init, "SYS.INIT", 33, TDX_OPERAND_INVALID, 1, -EIO);
+LEAF(lp_init, "SYS.LP.INIT", 35, TDX_OPERAND_INVALID, 2, -EIO);
+LEAF(sys_rd, "SYS.RD", 34, TDX_OPERAND_INVALID, 2, -EIO);
+LEAF(sys_config, "SYS.CONFIG", 45, TDX_OPERAND_INVALID, 1, -EIO);
+LEAF(key_config, "SYS.KEY.CONFIG", 31, TDX_OPERAND_INVALID, 2, -EIO);
+LEAF(tdmr_init, "SYS.TDMR.INIT", 36, TDX_OPERAND_INVALID, 2, -EIO);
 /* What the SEAMCALL instruction itself reports (T7). */
-LEAF(vmfailinvalid, "SYS.INIT", TDX_SEAMCALL_VMFAILINVALID, 1, -ENODEV);
-LEAF(seamcall_gp, "SYS.INIT", TDX_SEAMCALL_GP, 1, -EOPNOTSUPP);
-LEAF(seamcall_ud, "SYS.INIT", TDX_SEAMCALL_UD, 1, -EACCES);
+LEAF(vmfailinvalid, "SYS.INIT", 0, TDX_SEAMCALL_VMFAILINVALID, 1, -ENODEV);
+LEAF(seamcall_gp, "SYS.INIT", 0, TDX_SEAMCALL_GP, 1, -EOPNOTSUPP);
+LEAF(seamcall_ud, "SYS.INIT", 0, TDX_SEAMCALL_UD, 1, -EACCES);
 
 #define STEP(_name, _step, _err)					\
 	FIXTURE_VARIANT_ADD(tdx_fault, _name) {				\
@@ -129,6 +137,14 @@ TEST_F(tdx_fault, fails_cleanly_T1_T6_T7)
 		ASSERT_EQ(0, tdx_no_entropy(variant->entropy));
 
 	ASSERT_ERRNO(variant->err, tdx_enable());
+	/*
+	 * The diagnosis of the platform names what failed, the injected leaf
+	 * and status class, and says TDX is not working (or is, after a
+	 * transient failure).
+	 */
+	EXPECT_CHECK(tdx_diagnosis_names(variant->leaf, variant->leaf_nr,
+					 variant->status_class,
+					 variant->err ? 1 : 0, WHY));
 	if (!variant->err) {
 		/* A transient failure only: initialized. */
 		uint64_t ready = 0;

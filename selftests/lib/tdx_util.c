@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tdx_util.h"
@@ -821,5 +823,48 @@ bool tdx_first_init_ok(char *why, size_t len)
 	if (tdx_state(word, sizeof(word), NULL, line, sizeof(line)) ||
 	    strcmp(word, "initialized"))
 		return WHY("virtlife tdx/state says '%s'", line);
+	return true;
+}
+
+bool tdx_diagnosis_names(const char *leaf, unsigned int nr, const char *class, int want_rc,
+			 char *why, size_t len)
+{
+	char exe[PATH_MAX], cmd[PATH_MAX + 32], line[1024], want[128] = "", lines[2048] = "";
+	bool found = !leaf;
+	ssize_t n;
+	FILE *p;
+	int rc;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return WHY("readlink /proc/self/exe: %s", strerror(errno));
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	snprintf(cmd, sizeof(cmd), "%s/tdx-diagnose", exe);
+	if (access(cmd, X_OK))
+		return WHY("%s: %s (installed with the programs)", cmd, strerror(errno));
+	if (leaf && nr)
+		snprintf(want, sizeof(want), "TDH.%s (0x%x)", leaf, nr);
+	else if (leaf)
+		snprintf(want, sizeof(want), "TDH.%s", leaf);
+	p = popen(cmd, "r");
+	if (!p)
+		return WHY("popen %s: %s", cmd, strerror(errno));
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "BLOCK", 5) || !strncmp(line, "WARN", 4) ||
+		    !strncmp(line, "tdx-diagnose:", 13))
+			snprintf(lines + strlen(lines), sizeof(lines) - strlen(lines), " [%.300s]", line);
+		if (leaf && !strncmp(line, "BLOCK seamcall: ", 16) && strstr(line, want) &&
+		    strstr(line, class))
+			found = true;
+	}
+	rc = pclose(p);
+	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	if (rc != want_rc)
+		return WHY("tdx-diagnose exited %d, want %d:%s", rc, want_rc, lines);
+	if (!found)
+		return WHY("tdx-diagnose has no \"BLOCK seamcall: %s ... %s\" finding:%s", want, class,
+			   lines);
 	return true;
 }

@@ -200,4 +200,14 @@ bool tdx_teardown(char *why, size_t len);
  */
 bool tdx_first_init_ok(char *why, size_t len);
 
+/*
+ * Runs tdx-diagnose (installed next to the program) on this machine and
+ * checks that its exit code is @want_rc and, with @leaf ("SYS.CONFIG"),
+ * that a blocking SEAMCALL finding names "TDH.@leaf", "(0x@nr)" when @nr
+ * is not 0 (the number the kernel's message carries), and @class. False
+ * with the reason and the tool's BLOCK/WARN lines in @why.
+ */
+bool tdx_diagnosis_names(const char *leaf, unsigned int nr, const char *class, int want_rc,
+			 char *why, size_t len);
+
 #endif /* TDX_UTIL_H */
