@@ -10,28 +10,24 @@
  * guests included) every case SKIPs with that reason.
  *
  * What is read (each under $VIRTLIFE_SYSROOT, default "/", so that the
- * tool self-tests can feed snapshots of hosts, fixtures/tdx-host/):
- *   proc/cpuinfo                          the tdx_host_platform flag
- *   sys/module/kvm_intel/parameters/tdx   Y when KVM initialized TDX
- *   dev/kmsg (or a dmesg text in its place) the kernel's "virt/tdx: ..."
- *     lines: "NNN KB allocated for PAMT", "module initialized",
- *     "module initialization failed (-E)"
- *   sys/fs/cgroup/misc.capacity           "tdx N": KVM's TDX KeyIDs
- *   proc/meminfo, sys/devices/system/node what the PAMT is compared with
+ * tool self-tests can feed snapshots of hosts, fixtures/tdx-host/): the
+ * facts of lib/tdx_diag.c (tdx_host_read()): the tdx_host_platform flag,
+ * kvm_intel's tdx parameter, the kernel's "virt/tdx: ..." lines ("NNN KB
+ * allocated for PAMT", "module initialized", "module initialization
+ * failed (-E)"), the misc cgroup's "tdx N", MemTotal and the nodes. A
+ * failed case ends with the diagnosis of the same host (tdx_diagnose(),
+ * what tools/tdx-diagnose prints).
  *
  * Emulator-only checks (the SEAMCALL witness, fault injection, cold boots)
  * are in the other tdx_* programs; they skip here by themselves (no
  * modules on such a host unless built for it).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"

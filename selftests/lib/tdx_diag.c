@@ -1365,6 +1365,19 @@ void tdx_diagnose(struct tdx_diag *d, const char *root)
 	blocks = count_level(d, TDX_DIAG_BLOCK);
 	warns = count_level(d, TDX_DIAG_WARN);
 	d->tdx_up = tdx_initialized(&d->h) && !blocks && !warns;
+	/*
+	 * The summary names the cause: a blocking finding about the host's
+	 * setup before the failures it leads to (a SEAMCALL, the init, KVM
+	 * giving up, no platform), which come first only when alone.
+	 */
+	for (i = 0; i < d->n && !first && blocks; i++) {
+		char word[40];
+
+		snprintf(word, sizeof(word), " %s ", d->f[i].id);
+		if (d->f[i].level == TDX_DIAG_BLOCK &&
+		    !strstr(" seamcall init_failed percpu_init initialized kvm_platform platform kvm_tdx ", word))
+			first = &d->f[i];
+	}
 	for (i = 0; i < d->n && !first; i++)
 		if (d->f[i].level == (blocks ? TDX_DIAG_BLOCK : TDX_DIAG_WARN))
 			first = &d->f[i];
