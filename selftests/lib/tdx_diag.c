@@ -443,7 +443,7 @@ static const char *tdx_text(const char *msg, enum tdx_source *src)
 			continue;
 		p += strlen(prefixes[i]);
 		/* KVM's and virtlife's lines only where they are about TDX. */
-		if (i >= SRC_KVM && !strcasestr(p, "tdx"))
+		if (i >= SRC_KVM && !strcasestr(p, "tdx") && strncmp(p, "SEAMCALL ", 9))
 			return NULL;
 		*src = i;
 		return p;
@@ -868,7 +868,12 @@ static void seamcall_finding(struct tdx_diag *d, const char *line, const char *l
 	/* The leaf number too, as the kernel printed it. */
 	if (fn)
 		snprintf(numbuf, sizeof(numbuf), " (0x%llx)", (unsigned long long)fn);
-	f = add(d, TDX_DIAG_BLOCK, "seamcall", "%s%s failed: 0x%016llx = %s%s", leaf, numbuf,
+	/*
+	 * By name, it is KVM's message about a TD's SEAMCALL (pr_tdx_error()):
+	 * TDX itself is up, and the failure is one that should not happen.
+	 */
+	f = add(d, fn ? TDX_DIAG_BLOCK : TDX_DIAG_WARN, fn ? "seamcall" : "seamcall_td",
+		"%s%s failed: 0x%016llx = %s%s", leaf, numbuf,
 		(unsigned long long)status, cls ?: "an unknown status class", detail);
 	f->seamcall = true;
 	f->fn = fn;
@@ -1236,11 +1241,15 @@ static void diagnose_config(struct tdx_diag *d)
 		}
 		evidence(f, "present %s, online %s", h->cpus_present, h->cpus_online);
 	}
-	if (!init && (cmdline_has(h, "maxcpus") || cmdline_has(h, "nr_cpus"))) {
+	/*
+	 * maxcpus= leaves CPUs present but offline (above); nr_cpus= hides
+	 * them altogether, so only the command line shows it.
+	 */
+	if (!init && cmdline_has(h, "nr_cpus")) {
 		f = add(d, TDX_DIAG_BLOCK, "cpu_limit",
-			"the command line limits the CPUs the kernel brings up; TDX needs every BIOS-enabled CPU");
+			"nr_cpus= on the command line: CPUs beyond it never come up, and TDX needs every BIOS-enabled CPU");
 		evidence(f, "proc/cmdline: %s", h->cmdline);
-		SET(f, fix, "boot without maxcpus= / nr_cpus=");
+		SET(f, fix, "boot without nr_cpus=");
 	}
 
 	/* The module's version, against what the kernel needs. */
@@ -1452,8 +1461,12 @@ void tdx_diag_print_json(const struct tdx_diag *d, FILE *out)
 		if (f->seamcall) {
 			fprintf(out, ", \"leaf\": ");
 			json_string(out, f->leaf);
-			fprintf(out, ", \"leaf_number\": %llu, \"status\": \"0x%016llx\", \"class\": ",
-				(unsigned long long)(f->fn & 0xffff), (unsigned long long)f->status);
+			if (f->fn)
+				fprintf(out, ", \"leaf_number\": %llu", (unsigned long long)(f->fn & 0xffff));
+			else
+				fprintf(out, ", \"leaf_number\": null");
+			fprintf(out, ", \"status\": \"0x%016llx\", \"class\": ",
+				(unsigned long long)f->status);
 			json_string(out, f->class_name);
 		}
 		fputc('}', out);
