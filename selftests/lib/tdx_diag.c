@@ -1141,8 +1141,17 @@ static void diagnose_platform(struct tdx_diag *d)
 			SET(f, fix, "enable TDX in the BIOS (TME, TME-MT, TDX, the SEAM loader, TDX KeyIDs >= 2) and boot a kernel with TDX host support (CONFIG_INTEL_TDX_HOST, 6.8 or later)");
 	}
 
-	/* The KeyID partitioning, from the MSR where it can be read. */
-	if (!h->msr_err) {
+	/*
+	 * The KeyID partitioning, from the MSR where it can be read.  The
+	 * emulated platform's KeyIDs are virtlife_tdx's, not this CPU's: QEMU
+	 * reads an MSR it does not know as 0, so the value is shown, not judged.
+	 */
+	if (!h->msr_err && h->emulated) {
+		f = add(d, TDX_DIAG_INFO, "keyids_msr",
+			"IA32_MKTME_KEYID_PARTITIONING: %lld TDX KeyIDs, %lld MKTME KeyIDs: not judged, the emulated platform's KeyIDs are virtlife_tdx's",
+			h->msr_tdx_keyids, h->msr_mktme_keyids);
+		evidence(f, "MSR 0x87 of CPU 0 (bits 63:32 TDX KeyIDs, 31:0 MKTME KeyIDs)");
+	} else if (!h->msr_err) {
 		f = add(d, h->msr_tdx_keyids >= 2 ? TDX_DIAG_OK : TDX_DIAG_BLOCK, "keyids_msr",
 			"IA32_MKTME_KEYID_PARTITIONING: %lld TDX KeyIDs, %lld MKTME KeyIDs%s",
 			h->msr_tdx_keyids, h->msr_mktme_keyids,

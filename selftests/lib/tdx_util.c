@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "msr_util.h"
 #include "tdx_util.h"
 
 #define WHY(...) (snprintf(why, len, __VA_ARGS__), false)
@@ -843,6 +844,11 @@ bool tdx_diagnosis_names(const char *leaf, unsigned int nr, const char *class, i
 	snprintf(cmd, sizeof(cmd), "%s/tdx-diagnose", exe);
 	if (access(cmd, X_OK))
 		return WHY("%s: %s (installed with the programs)", cmd, strerror(errno));
+	/*
+	 * The tool reads MSR 0x87 when the msr driver is loaded; load it so the
+	 * diagnosis is the same whichever program ran before this one.
+	 */
+	msr_driver_ready();
 	if (leaf && nr)
 		snprintf(want, sizeof(want), "TDH.%s (0x%x)", leaf, nr);
 	else if (leaf)
