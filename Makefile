@@ -63,6 +63,18 @@
 #                   svm) and kvm_amd; CPU offline+online cycle cost per
 #                   driver state; storm throughput (build/bench/bench.json,
 #                   table.md; about 2.5 minutes; not part of make check)
+#   make debug-kernel  the debug kernel (tools/debug-kernel): Debian's
+#                   linux-source-6.12 with lockdep, DEBUG_ATOMIC_SLEEP,
+#                   DEBUG_PREEMPT, KASAN and kmemleak (fixtures/kernels/
+#                   debug.config), cached in build/debug-kernel/ by its
+#                   config; then KERNEL=debug runs anything on it (make
+#                   run_vm KERNEL=debug). Not part of make check
+#   make soak       the reliability goals to their counts (tools/soak): 10000
+#                   CPU transitions with VMs and TDs, 1000 reloads, 100
+#                   pm_test + 100 real S3 cycles, 100 forced-reboot trials,
+#                   each step checked; build/soak/report.txt (KERNEL=debug:
+#                   a tenth; SCALE=F, PARTS="cpu reload suspend reboot").
+#                   Not part of make check
 #   make checkpatch the driver's sources through the kernel's checkpatch.pl
 #   make driver, make selftests   in-place developer builds (KDIR)
 #   make clean      remove every build product (build/ and in-place builds)
@@ -71,7 +83,8 @@
 # virtlife.ko (load in that order, unload in reverse).
 #
 # Variables: KERNEL (6.1 = the default, 6.1-rt, 6.1-cloud, 6.12, 6.12-rt,
-# 6.12-cloud, or a release string: installed when missing), VM_KVER (its
+# 6.12-cloud, debug (make debug-kernel's, built when missing), or a release
+# string: installed when missing), VM_KVER (its
 # release; may be given instead), KVER (make kernel-build/kvm: the release
 # to build for, default VM_KVER), KSRC (kernel tree for the harness
 # headers, checkpatch and the KVM library; default: that kernel's
@@ -106,7 +119,8 @@ unexport PATCH
 
 BUILD := $(CURDIR)/build
 MACHINE ?= default
-VM_TIMEOUT ?= 900
+# Per guest; the debug kernel (lockdep, KASAN, kmemleak under TCG) is slower.
+VM_TIMEOUT ?= $(if $(filter debug,$(KERNEL)),3600,900)
 TARGET ?= virtlife
 ifeq ($(filter virtlife kvm,$(TARGET)),)
 $(error TARGET is virtlife or kvm)
@@ -121,7 +135,9 @@ VL_MODULES := virtlife_simhw.ko virtlife_tdx.ko virtlife.ko
 # be given directly.
 KERNEL ?= $(shell tools/kernel default)
 VM_KVER ?= $(shell tools/kernel release $(KERNEL))
-VM_KDIR = /lib/modules/$(VM_KVER)/build
+VM_KDIR = $(shell tools/kernel kdir $(VM_KVER))
+# Its bzImage: /boot/vmlinuz-RELEASE, or the debug kernel's under build/.
+VM_IMAGE = $(shell tools/kernel image $(VM_KVER))
 # Everything built for one kernel lives in its own directory: the modules
 # (driver/), the harness and checkpatch from that kernel's source
 # (kernel-files/), the collection as installed (virtlife/: programs,
@@ -158,6 +174,19 @@ selftests:
 deps:
 	@tools/install-deps
 	@tools/kernel install $(KERNEL)
+
+debug-kernel:
+	@tools/debug-kernel
+
+# The reliability goals to their counts (tools/soak), on KERNEL (debug: a
+# tenth of each count); build/soak[-KERNEL]/report.txt. SCALE=F multiplies
+# the counts, PARTS="cpu reload suspend reboot" picks parts.
+soak: deps
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) tools/soak --kernel $(VM_IMAGE) --machine $(MACHINE) \
+		--scale $(or $(SCALE),$(if $(filter debug,$(KERNEL)),0.1,1)) \
+		$(if $(PARTS),--parts "$(PARTS)") \
+		--out $(BUILD)/soak$(if $(filter-out $(DEFAULT_KERNEL),$(KERNEL)),-$(KERNEL))
 
 # The collections' programs (emit_tests), for make run_tests.
 VL_PROGRAMS = $(shell $(MAKE) -s -C selftests emit_tests | sed 's/^virtlife://')
@@ -210,7 +239,7 @@ run_vm: deps
 	@tools/kernel lacks $(VM_KVER) | sed 's/^/run_vm: this kernel lacks /'
 	@set -o pipefail; start=$$(date +%s); \
 	VL_BUILD=$(KBUILD_DIR) tools/run-suite --target $(TARGET) --machine $(MACHINE) \
-		--kernel /boot/vmlinuz-$(VM_KVER) --timeout $(VM_TIMEOUT) --out $(RUN_VM_LOGS)/guests \
+		--kernel $(VM_IMAGE) --timeout $(VM_TIMEOUT) --out $(RUN_VM_LOGS)/guests \
 		$(if $(PROGRAMS),--programs "$(PROGRAMS)") \
 		$(if $(filter virtlife,$(TARGET)),$(if $(filter full,$(REBOOT_TRIALS)),,--quick) \
 		$(if $(filter off,$(REBOOT_TRIALS)),--no-reboot-trials) \
@@ -226,7 +255,7 @@ run_vm: deps
 # that failed in any run, with its messages (build/flake/report.txt).
 flake: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
-	VL_BUILD=$(KBUILD_DIR) tools/flake --runs $(or $(RUNS),5) --kernel /boot/vmlinuz-$(VM_KVER) \
+	VL_BUILD=$(KBUILD_DIR) tools/flake --runs $(or $(RUNS),5) --kernel $(VM_IMAGE) \
 		--machine $(MACHINE) --timeout $(VM_TIMEOUT)
 
 selfcheck: deps
@@ -298,7 +327,7 @@ OTHER_KERNEL ?= 6.12
 check_install: gen_tar
 	rm -rf $(BUILD)/ksft-check && mkdir -p $(BUILD)/ksft-check
 	tar -C $(BUILD)/ksft-check -xzf $(BUILD)/kselftest.tar.gz
-	@set -o pipefail; tools/vmrun --quiet --timeout 300 --kernel /boot/vmlinuz-$(VM_KVER) -- \
+	@set -o pipefail; tools/vmrun --quiet --timeout 300 --kernel $(VM_IMAGE) -- \
 		sh -c 'cd build/ksft-check/kselftest && ./run_kselftest.sh -t virtlife:knobs' | \
 		tee $(BUILD)/ksft-check/out.log
 	@grep -qx 'ok 1 selftests: virtlife: knobs' $(BUILD)/ksft-check/out.log || \
@@ -346,12 +375,12 @@ check_lava: gen_tar
 # TDX initialization cost by memory size (2, 4, 8 GiB guests).
 tdx-sizes: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
-	tools/tdx-sizes --kernel /boot/vmlinuz-$(VM_KVER) --module-dir $(KBUILD_DIR)/virtlife/modules
+	tools/tdx-sizes --kernel $(VM_IMAGE) --module-dir $(KBUILD_DIR)/virtlife/modules
 
 bench: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	@$(MAKE) --no-print-directory -C bench
-	VL_BUILD=$(KBUILD_DIR) tools/bench --kernel /boot/vmlinuz-$(VM_KVER) \
+	VL_BUILD=$(KBUILD_DIR) tools/bench --kernel $(VM_IMAGE) \
 		--out $(BUILD)/bench$(if $(filter-out $(DEFAULT_KERNEL),$(KERNEL)),-$(KERNEL))
 
 # The header of this file: every target and variable.
@@ -365,4 +394,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: help all kernel-build matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean
+.PHONY: help all kernel-build debug-kernel soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean

@@ -73,6 +73,9 @@ TEST_F_TIMEOUT(reload, cycles_balance, 600)
 		ret = vl_unload();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: rmmod: %s", i, strerror(-ret));
 		ASSERT_STATE(vl_fully_unloaded);
+		if (self->cycles >= 100 && (i + 1) % (self->cycles / 10) == 0)
+			vl_note("reload: %d/%d cycles, %.2f/s", i + 1, self->cycles,
+				(i + 1) / (vl_now() - t0));
 	}
 	hw_totals(&en, &dis);
 	EXPECT_EQ((uint64_t)self->cycles * ncpus, en - en0);

@@ -12,7 +12,12 @@
 #     line: "ok N selftests: virtlife: tdx_host # SKIP not a TDX host ...";
 #   - on a TDX host (tdx_host_platform in /proc/cpuinfo), or with
 #     VIRTLIFE_DIAGNOSE=1, the run ends with tdx-diagnose's findings (why
-#     TDX is or is not working), as "# " lines after the last verdict.
+#     TDX is or is not working), as "# " lines after the last verdict;
+#   - on a kernel with kmemleak (the debug kernel), the run ends with
+#     kmemleak-check: an unreferenced object allocated by virtlife makes
+#     the exit status 3 (tools/run-suite: main_guest fails).
+# exit: 0, 3 kmemleak-check found a leak of virtlife's or could not scan,
+#       2 usage.
 #
 # usage: run_tests.sh [-h|--help] [PROGRAM...]
 #        (default: every program in this directory)
@@ -37,7 +42,7 @@ progs=("$@")
 if [ ${#progs[@]} = 0 ]; then
 	for f in "$here"/*; do
 		case ${f##*/} in
-		run_tests.sh|tdx-diagnose) continue ;;	# not tests
+		run_tests.sh|tdx-diagnose|kmemleak-check) continue ;;	# not tests
 		esac
 		[ -f "$f" ] && [ -x "$f" ] && progs+=("${f##*/}")
 	done
@@ -55,7 +60,10 @@ if [ -n "${VIRTLIFE_MODULE_DIR:-}" ] && [ -d "$VIRTLIFE_MODULE_DIR" ]; then
 	export VIRTLIFE_MODULE_DIR
 fi
 
-kernel_problems='WARNING:|BUG:|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|suspected memory leak|rcu.*stall'
+# Lockdep, KASAN, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT report as WARNING:
+# or BUG: lines. kmemleak's leaks are judged once, after every program
+# (kmemleak-check: only objects virtlife allocated count).
+kernel_problems='WARNING:|BUG:|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|rcu.*stall|UBSAN:'
 
 dmesg_lines() {
 	dmesg 2>/dev/null | wc -l
@@ -123,4 +131,14 @@ if [ -x "$here/tdx-diagnose" ] && { [ "${VIRTLIFE_DIAGNOSE:-0}" = 1 ] ||
 	"$here/tdx-diagnose" 2>&1 | sed 's/^/# /'
 	echo "# tdx-diagnose: exit ${PIPESTATUS[0]}"
 fi
-exit 0
+# On a kernel with kmemleak: whether the programs left memory of virtlife's
+# unreferenced (L13), every module unloaded by now.
+rc=0
+if [ -x "$here/kmemleak-check" ] && [ -e /sys/kernel/debug/kmemleak ]; then
+	echo "# kmemleak-check: after the programs (exit 0: no leak of virtlife's):"
+	"$here/kmemleak-check" 2>&1 | sed 's/^/# /'
+	krc=${PIPESTATUS[0]}
+	echo "# kmemleak-check: exit $krc"
+	[ "$krc" = 0 ] || rc=3
+fi
+exit $rc

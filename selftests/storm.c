@@ -4,8 +4,11 @@
  *
  * Invariants: L1 (the count is exact under concurrency), L4 (no CPU ever
  * enabled twice; per CPU, enables - disables stays 0 or 1), L5/L6 (no
- * spurious compatibility or enable failures), L7 (final state exact).
- * Duration: VIRTLIFE_STORM_SECONDS (default 8); seed: VIRTLIFE_SEED.
+ * spurious compatibility or enable failures), L7 (final state exact); with
+ * TDs too, T9 (a package's last CPU stays while TDX is up: refused, counted).
+ * Duration: VIRTLIFE_STORM_SECONDS (default 8); VIRTLIFE_STORM_TRANSITIONS
+ * ends it after that many CPU transitions (make soak: 10000), with a
+ * progress line at each tenth; seed: VIRTLIFE_SEED.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "tdx_util.h"
 #include "vl_test.h"
 
 #define VM_THREADS	2
@@ -22,8 +26,10 @@ struct storm {
 	double deadline;
 	unsigned int seed;
 	int cpus[CPU_SETSIZE], ncpus;
+	long transitions;	/* stop after this many CPU transitions; 0: none */
 	atomic_int stop;
-	atomic_long vm_ops, hp_ops, hp_busy, checks;
+	atomic_long vm_ops, td_ops, hp_ops, hp_busy, checks;
+	double start;
 	char failure[VL_WHY_LEN];
 	pthread_mutex_t lock;
 };
@@ -44,22 +50,22 @@ static void storm_fail(struct storm *s, const char *fmt, ...)
 
 static bool storm_running(struct storm *s)
 {
-	return !atomic_load(&s->stop) && vl_now() < s->deadline;
+	return !atomic_load(&s->stop) && vl_now() < s->deadline &&
+	       (!s->transitions || atomic_load(&s->hp_ops) < s->transitions);
 }
 
-/* Create up to HOLD_MAX VMs, close them in random order, repeat. */
-static void *vm_thread(void *arg)
+/* Create up to HOLD_MAX VMs (or TDs), close them in random order, repeat. */
+static void guests(struct storm *s, bool td)
 {
-	struct storm *s = arg;
 	unsigned int seed = s->seed ^ (unsigned int)(uintptr_t)pthread_self();
 	int held[HOLD_MAX], n = 0;
 
 	while (storm_running(s)) {
 		if (n < HOLD_MAX && (n == 0 || rand_r(&seed) & 1)) {
-			int vm = vl_vm_create();
+			int vm = td ? tdx_td_create() : vl_vm_create();
 
 			if (vm < 0) {
-				storm_fail(s, "create VM: %s", strerror(-vm));
+				storm_fail(s, "create %s: %s", td ? "TD" : "VM", strerror(-vm));
 				break;
 			}
 			held[n++] = vm;
@@ -69,10 +75,21 @@ static void *vm_thread(void *arg)
 			close(held[i]);
 			held[i] = held[--n];
 		}
-		atomic_fetch_add(&s->vm_ops, 1);
+		atomic_fetch_add(td ? &s->td_ops : &s->vm_ops, 1);
 	}
 	while (n)
 		close(held[--n]);
+}
+
+static void *vm_thread(void *arg)
+{
+	guests(arg, false);
+	return NULL;
+}
+
+static void *td_thread(void *arg)
+{
+	guests(arg, true);
 	return NULL;
 }
 
@@ -81,6 +98,7 @@ static void *hotplug_thread(void *arg)
 {
 	struct storm *s = arg;
 	unsigned int seed = s->seed;
+	long n;
 
 	while (storm_running(s)) {
 		int cpu = s->cpus[rand_r(&seed) % s->ncpus];
@@ -94,7 +112,12 @@ static void *hotplug_thread(void *arg)
 				   cpu, strerror(-ret));
 			break;
 		}
-		atomic_fetch_add(&s->hp_ops, 1);
+		n = atomic_fetch_add(&s->hp_ops, 1) + 1;
+		if (s->transitions >= 10 && n % (s->transitions / 10) == 0)
+			vl_note("storm: %ld/%ld CPU transitions, %.1f/s, %ld VM and %ld TD ops, %ld refused",
+				n, s->transitions, n / (vl_now() - s->start),
+				atomic_load(&s->vm_ops), atomic_load(&s->td_ops),
+				atomic_load(&s->hp_busy));
 	}
 	return NULL;
 }
@@ -137,6 +160,7 @@ FIXTURE(storm) {
 FIXTURE_VARIANT(storm) {
 	const char *params;
 	uint64_t base;		/* references the driver holds itself */
+	bool tds;		/* a thread of TDs beside the VMs */
 };
 
 /* usage crosses 0 <-> 1 all the time: transitions race with hotplug. */
@@ -151,6 +175,13 @@ FIXTURE_VARIANT_ADD(storm, at_load) {
 	.base = 1,
 };
 
+/* TDs too: the TDX module initialized, its per-CPU rules under hotplug. */
+FIXTURE_VARIANT_ADD(storm, with_tds) {
+	.params = "enable_at_load=0",
+	.base = 0,
+	.tds = true,
+};
+
 FIXTURE_SETUP(storm)
 {
 	VL_SETUP(variant->params);
@@ -160,32 +191,62 @@ FIXTURE_SETUP(storm)
 
 VL_TEARDOWN_CHECKED(storm, vl_events_dump("storm"), vl_teardown)
 
-TEST_F_TIMEOUT(storm, vms_and_hotplug, 600)
+TEST_F_TIMEOUT(storm, vms_and_hotplug, 1800)
 {
 	struct storm *s = &self->s;
-	pthread_t vm[VM_THREADS], hp, check;
+	pthread_t vm[VM_THREADS], td, hp, check;
 	double secs = vl_duration("storm", 8);
+	const char *env = getenv("VIRTLIFE_STORM_TRANSITIONS");
 	uint64_t fails = 0, usage;
-	int i;
+	char state[32] = "";
+	int i, fd;
 
 	if (!s->ncpus)
 		SKIP(return, "no hotpluggable CPU");
+	if (variant->tds) {
+		/* The first TD initializes TDX, with every CPU online (T3). */
+		tdx_state(state, sizeof(state), NULL, NULL, 0);
+		if (!strcmp(state, "off"))
+			SKIP(return, "TDX is off on this platform (tdx/state)");
+		fd = tdx_td_create();
+		ASSERT_LE(0, fd) TH_LOG("first TD: %s", strerror(-fd));
+		close(fd);
+	}
+	if (env) {
+		char *end;
+
+		s->transitions = strtol(env, &end, 10);
+		ASSERT_TRUE(*env && !*end && s->transitions > 0)
+			TH_LOG("VIRTLIFE_STORM_TRANSITIONS=%s: not a positive count", env);
+	}
 	s->seed = vl_seed();
-	s->deadline = vl_now() + secs;
+	s->start = vl_now();
+	s->deadline = s->start + secs;
 	for (i = 0; i < VM_THREADS; i++)
 		ASSERT_EQ(0, pthread_create(&vm[i], NULL, vm_thread, s));
+	if (variant->tds)
+		ASSERT_EQ(0, pthread_create(&td, NULL, td_thread, s));
 	ASSERT_EQ(0, pthread_create(&hp, NULL, hotplug_thread, s));
 	ASSERT_EQ(0, pthread_create(&check, NULL, checker_thread, s));
 	for (i = 0; i < VM_THREADS; i++)
 		pthread_join(vm[i], NULL);
+	if (variant->tds)
+		pthread_join(td, NULL);
 	pthread_join(hp, NULL);
 	pthread_join(check, NULL);
-	vl_note("%.0f s: %ld VM ops, %ld hotplug ops (%ld refused by the platform), %ld checks",
-		secs, atomic_load(&s->vm_ops), atomic_load(&s->hp_ops),
-		atomic_load(&s->hp_busy), atomic_load(&s->checks));
+	vl_note("%.1f s: %ld VM ops, %ld TD ops, %ld hotplug ops (%ld refused by the platform), %ld checks",
+		vl_now() - s->start, atomic_load(&s->vm_ops), atomic_load(&s->td_ops),
+		atomic_load(&s->hp_ops), atomic_load(&s->hp_busy), atomic_load(&s->checks));
 	ASSERT_EQ(0, s->failure[0]) TH_LOG("%s", s->failure);
 	EXPECT_LT(0, atomic_load(&s->hp_ops));
 	EXPECT_LT(0, atomic_load(&s->vm_ops));
+	if (variant->tds)
+		EXPECT_LT(0, atomic_load(&s->td_ops));
+	/* A count asked for is a count reached, not a time that ran out. */
+	if (s->transitions)
+		EXPECT_EQ(s->transitions, atomic_load(&s->hp_ops))
+			TH_LOG("%ld of %ld CPU transitions in %.0f s (VIRTLIFE_STORM_SECONDS)",
+			       atomic_load(&s->hp_ops), s->transitions, secs);
 
 	/* Quiescent with some CPUs offline: offline CPUs must be off. */
 	ASSERT_STATE(vl_state_consistent);

@@ -289,11 +289,16 @@ TEST_F(suspend, pm_test_core)
 	check_cycle(_metadata, self, variant->hold_vm, 1);
 }
 
-/* A real S3, woken by the RTC after 3 s. */
-TEST_F_TIMEOUT(suspend, real_s3, 90)
+/*
+ * A real S3, woken by the RTC after 3 s; VIRTLIFE_REAL_S3_CYCLES of them
+ * (make soak), each checked as the one.
+ */
+TEST_F_TIMEOUT(suspend, real_s3, 900)
 {
+	char *env = getenv("VIRTLIFE_REAL_S3_CYCLES");
 	char mem_sleep[128] = "";
-	int ret;
+	int ret, i, cycles = 1;
+	double t0 = vl_now();
 
 	if (getenv("VIRTLIFE_NO_REAL_SUSPEND"))
 		SKIP(return, "no real S3: VIRTLIFE_NO_REAL_SUSPEND is set (make run_tests on a host sets it unless VIRTLIFE_HOST_S3=1)");
@@ -302,11 +307,20 @@ TEST_F_TIMEOUT(suspend, real_s3, 90)
 	vl_read("/sys/power/mem_sleep", mem_sleep, sizeof(mem_sleep));
 	if (!strstr(mem_sleep, "deep"))
 		SKIP(return, "no S3: /sys/power/mem_sleep is '%.60s'", mem_sleep);
+	if (env) {
+		cycles = atoi(env);
+		ASSERT_LT(0, cycles) TH_LOG("VIRTLIFE_REAL_S3_CYCLES=%s: not a positive count", env);
+	}
 	ASSERT_EQ(0, vl_write("/sys/power/mem_sleep", "deep"));
-	ASSERT_EQ(0, vl_rtc_wake_in(3));
-	ret = vl_suspend("mem", "none");
-	ASSERT_EQ(0, ret) TH_LOG("S3: %s", strerror(-ret));
-	check_cycle(_metadata, self, variant->hold_vm, 1);
+	for (i = 0; i < cycles; i++) {
+		ASSERT_EQ(0, vl_rtc_wake_in(3));
+		ret = vl_suspend("mem", "none");
+		ASSERT_EQ(0, ret) TH_LOG("S3 cycle %d: %s", i + 1, strerror(-ret));
+		check_cycle(_metadata, self, variant->hold_vm, i + 1);
+		if (cycles >= 10 && (i + 1) % (cycles / 10) == 0)
+			vl_note("real S3: %d/%d cycles, %.2f/s", i + 1, cycles,
+				(i + 1) / (vl_now() - t0));
+	}
 }
 
 /* s2idle at the pm_test levels QEMU supports: syscore is never reached. */
@@ -331,10 +345,11 @@ TEST_F(suspend, s2idle_levels)
  * Repeated pm_test=core cycles with VMs created and closed in between, so
  * that cycles happen at usage 0, 1 and more.
  */
-TEST_F_TIMEOUT(suspend, cycles_with_vms, 300)
+TEST_F_TIMEOUT(suspend, cycles_with_vms, 900)
 {
 	unsigned int seed = vl_seed();
 	int cycles = 20, i, held[4], n = 0, enabled = 0, ret;
+	double t0 = vl_now();
 	char *env = getenv("VIRTLIFE_SUSPEND_CYCLES");
 	struct sleep_counts after;
 
@@ -356,6 +371,9 @@ TEST_F_TIMEOUT(suspend, cycles_with_vms, 300)
 		ret = vl_suspend("mem", "core");
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: %s", i, strerror(-ret));
 		ASSERT_STATE(vl_state_consistent);
+		if (cycles >= 100 && (i + 1) % (cycles / 10) == 0)
+			vl_note("pm_test: %d/%d cycles, %.2f/s", i + 1, cycles,
+				(i + 1) / (vl_now() - t0));
 	}
 	sleep_counts(&after);
 	EXPECT_EQ(enabled, after.suspend - self->before.suspend);

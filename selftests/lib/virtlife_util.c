@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "virtlife.h"		/* uapi */
+#include "module_text.h"
 #include "virtlife_util.h"
 
 /* Unload order; load is the reverse (each uses the symbols of the next). */
@@ -458,11 +459,15 @@ static int load_module(const char *name, const char *params)
 /* Unload, waiting a little for references (closing fds) to drain. */
 static int unload_module(const char *name)
 {
+	char path[PATH_MAX + 64];
 	int i, ret = 0;
 
 	for (i = 0; i < 200; i++) {
 		if (!module_loaded(name))
 			return 0;
+		/* Where its code is, for a kmemleak report after it is gone. */
+		if (!i && !module_path(name, path, sizeof(path)))
+			vl_module_text_record(name, path);
 		ret = syscall(__NR_delete_module, name, O_NONBLOCK);
 		if (!ret || errno == ENOENT)
 			return 0;
