@@ -69,6 +69,9 @@
 #                   debug.config), cached in build/debug-kernel/ by its
 #                   config; then KERNEL=debug runs anything on it (make
 #                   run_vm KERNEL=debug). Not part of make check
+#   make debug-proof  D11, D28 and D36 on the debug kernel, each caught by
+#                   its report (lockdep, the preemption checks, kmemleak;
+#                   tools/debug-proof). Not part of make check
 #   make soak       the reliability goals to their counts (tools/soak): 10000
 #                   CPU transitions with VMs and TDs, 1000 reloads, 100
 #                   pm_test + 100 real S3 cycles, 100 forced-reboot trials,
@@ -177,6 +180,13 @@ deps:
 
 debug-kernel:
 	@tools/debug-kernel
+
+# D11, D28 and D36 caught by the debug kernel's own reports (lockdep, the
+# preemption checks, kmemleak): tools/debug-proof, build/debug-proof/.
+debug-proof: override KERNEL = debug
+debug-proof: deps
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/debug-proof
 
 # The reliability goals to their counts (tools/soak), on KERNEL (debug: a
 # tenth of each count); build/soak[-KERNEL]/report.txt. SCALE=F multiplies
@@ -394,4 +404,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: help all kernel-build debug-kernel soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean
+.PHONY: help all kernel-build debug-kernel debug-proof soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean

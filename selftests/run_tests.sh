@@ -63,11 +63,21 @@ fi
 # Lockdep, KASAN, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT report as WARNING:
 # or BUG: lines. kmemleak's leaks are judged once, after every program
 # (kmemleak-check: only objects virtlife allocated count).
-kernel_problems='WARNING:|BUG:|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|rcu.*stall|UBSAN:'
+kernel_problems='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|rcu.*stall|UBSAN:'
 
 dmesg_lines() {
 	dmesg 2>/dev/null | wc -l
 }
+
+# Lockdep checks until its first report, then turns itself off for the
+# boot (debug_locks 0): say so, or the later programs' silence would read
+# as "no lock problem". Empty without lockdep.
+lockdep_on() {
+	awk '$1 == "debug_locks:" { print $2 }' /proc/lockdep_stats 2>/dev/null
+}
+lockdep=$(lockdep_on)
+[ "$lockdep" = 0 ] &&
+	echo "# lockdep: off before the first program (debug_locks 0: a report earlier in this boot): lock order is not checked"
 
 echo "TAP version 13"
 echo "1..${#progs[@]}"
@@ -118,6 +128,10 @@ for prog in "${progs[@]}"; do
 		124|137) echo "#"; verdict="not ok $num $hdr # TIMEOUT $timeout_s seconds" ;;
 		*) verdict="not ok $num $hdr # exit=$rc" ;;
 		esac
+	fi
+	if [ "$lockdep" = 1 ] && [ "$(lockdep_on)" = 0 ]; then
+		echo "# lockdep: turned itself off while $prog ran (its report is in dmesg): the later programs' lock order is not checked"
+		lockdep=0
 	fi
 	echo "$verdict"
 	if [[ $verdict == "not ok"* ]] && [ "${VIRTLIFE_STOP_ON_FAIL:-0}" = 1 ]; then

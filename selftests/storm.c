@@ -175,21 +175,43 @@ FIXTURE_VARIANT_ADD(storm, at_load) {
 	.base = 1,
 };
 
-/* TDs too: the TDX module initialized, its per-CPU rules under hotplug. */
+/*
+ * TDs too: the TDX module initialized, its per-CPU rules under hotplug.
+ * The TDX session holds a reference from the first TD on (L1, T3).
+ */
 FIXTURE_VARIANT_ADD(storm, with_tds) {
 	.params = "enable_at_load=0",
-	.base = 0,
+	.base = 1,
 	.tds = true,
 };
 
 FIXTURE_SETUP(storm)
 {
-	VL_SETUP(variant->params);
+	if (variant->tds) {
+		/* A TDX platform as at boot: the module not yet initialized. */
+		int ret = tdx_cold_boot("", variant->params);
+
+		ASSERT_EQ(0, ret) TH_LOG("TDX cold boot: %s", strerror(-ret));
+		if (tdx_off_for_hibernation())
+			SKIP(return, "TDX is off for this boot: hibernation is possible (T10)");
+	} else {
+		VL_SETUP(variant->params);
+	}
 	pthread_mutex_init(&self->s.lock, NULL);
 	self->s.ncpus = vl_hotpluggable_cpus(self->s.cpus, CPU_SETSIZE);
 }
 
-VL_TEARDOWN_CHECKED(storm, vl_events_dump("storm"), vl_teardown)
+FIXTURE_TEARDOWN(storm)
+{
+	char why[VL_WHY_LEN];
+	bool clean;
+
+	vl_events_dump("storm");
+	clean = variant->tds ? tdx_teardown(why, sizeof(why)) : vl_teardown(why, sizeof(why));
+	if (!clean)
+		TH_LOG("teardown: %s", why);
+	EXPECT_TRUE(clean);
+}
 
 TEST_F_TIMEOUT(storm, vms_and_hotplug, 1800)
 {
