@@ -28,6 +28,11 @@
 #include <asm/io.h>
 
 #include "compat.h"
+
+/* As the kernel's INTEL_TDX_HOST: PAMTs are physically contiguous. */
+#ifndef CONFIG_CONTIG_ALLOC
+#error "virtlife_tdx needs CONFIG_CONTIG_ALLOC: PAMTs come from alloc_contig_range()"
+#endif
 #include "tdx_core.h"
 
 /* Warn when fewer TDMRs than this are left over (the kernel's rule). */
