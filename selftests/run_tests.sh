@@ -60,10 +60,9 @@ if [ -n "${VIRTLIFE_MODULE_DIR:-}" ] && [ -d "$VIRTLIFE_MODULE_DIR" ]; then
 	export VIRTLIFE_MODULE_DIR
 fi
 
-# Lockdep, KASAN, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT report as WARNING:
-# or BUG: lines. kmemleak's leaks are judged once, after every program
-# (kmemleak-check: only objects virtlife allocated count).
-kernel_problems='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Call Trace|blocked for more than|possible circular locking|possible recursive locking|rcu.*stall|UBSAN:'
+# What fails a program when it appears in dmesg while the program runs.
+kernel_problems=$(grep -v '^#' "$here/kernel-problems" | paste -sd '|')
+[ -n "$kernel_problems" ] || { echo "run_tests.sh: no $here/kernel-problems" >&2; exit 2; }
 
 dmesg_lines() {
 	dmesg 2>/dev/null | wc -l

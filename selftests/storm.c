@@ -201,17 +201,9 @@ FIXTURE_SETUP(storm)
 	self->s.ncpus = vl_hotpluggable_cpus(self->s.cpus, CPU_SETSIZE);
 }
 
-FIXTURE_TEARDOWN(storm)
-{
-	char why[VL_WHY_LEN];
-	bool clean;
-
-	vl_events_dump("storm");
-	clean = variant->tds ? tdx_teardown(why, sizeof(why)) : vl_teardown(why, sizeof(why));
-	if (!clean)
-		TH_LOG("teardown: %s", why);
-	EXPECT_TRUE(clean);
-}
+/* A storm with TDs leaves the TDX session's state to be checked too. */
+VL_TEARDOWN_CHECKED(storm, vl_events_dump("storm"),
+		    variant->tds ? tdx_teardown : vl_teardown)
 
 TEST_F_TIMEOUT(storm, vms_and_hotplug, 1800)
 {
