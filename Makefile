@@ -72,6 +72,10 @@
 #   make debug-proof  D11, D28 and D36 on the debug kernel, each caught by
 #                   its report (lockdep, the preemption checks, kmemleak;
 #                   tools/debug-proof). Not part of make check
+#   make coverage   the suite's line and branch coverage of virtlife.ko and
+#                   virtlife_tdx.ko on the debug kernel, per program
+#                   (tools/coverage; build/coverage/report.md, html/).
+#                   Not part of make check
 #   make soak       the reliability goals to their counts (tools/soak): 10000
 #                   CPU transitions with VMs and TDs, 1000 reloads, 100
 #                   pm_test + 100 real S3 cycles, 100 forced-reboot trials,
@@ -187,6 +191,14 @@ debug-proof: override KERNEL = debug
 debug-proof: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) MACHINE=$(MACHINE) tools/debug-proof
+
+# The suite's line and branch coverage of the driver on the debug kernel
+# (CONFIG_GCOV_KERNEL), the modules built with GCOV=1: tools/coverage,
+# build/coverage/ (report.md, html/, lines.json for tools/mutate).
+coverage: override KERNEL = debug
+coverage: deps
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) tools/coverage $(if $(PROGRAMS),--programs "$(PROGRAMS)")
 
 # The reliability goals to their counts (tools/soak), on KERNEL (debug: a
 # tenth of each count); build/soak[-KERNEL]/report.txt. SCALE=F multiplies
@@ -404,4 +416,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: help all kernel-build debug-kernel debug-proof soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean
+.PHONY: help all kernel-build debug-kernel debug-proof coverage soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean

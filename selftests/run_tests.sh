@@ -25,7 +25,11 @@
 #        VIRTLIFE_STOP_ON_FAIL=1 stops after the first failing program (the
 #        programs not run are left out of the count, and the plan says so);
 #        VIRTLIFE_FILTER="-r fixture.variant.test ..." selects cases in
-#        every program (its -h: -f/-F -v/-V -t/-T -r; "PROGRAM -l" lists).
+#        every program (its -h: -f/-F -v/-V -t/-T -r; "PROGRAM -l" lists);
+#        VIRTLIFE_GCOV_DIR=DIR (make coverage; a kernel with
+#        CONFIG_GCOV_KERNEL, modules built with GCOV=1): each program's
+#        gcov counts into DIR/PROGRAM/ (a relative DIR is under $VMRUN_OUT
+#        when that is set: tools/vmrun's read-write directory).
 set -u
 
 usage() {
@@ -78,6 +82,22 @@ lockdep=$(lockdep_on)
 [ "$lockdep" = 0 ] &&
 	echo "# lockdep: off before the first program (debug_locks 0: a report earlier in this boot): lock order is not checked"
 
+# Coverage: the counters are zeroed before each program and copied after
+# it, those of modules unloaded meanwhile included (gcov_persist).
+gcov_src=/sys/kernel/debug/gcov
+gcov_dir=${VIRTLIFE_GCOV_DIR:-}
+if [ -n "$gcov_dir" ]; then
+	[ -w "$gcov_src/reset" ] ||
+		{ echo "run_tests.sh: VIRTLIFE_GCOV_DIR set, but no $gcov_src/reset (a kernel with CONFIG_GCOV_KERNEL, debugfs mounted)" >&2; exit 2; }
+	case $gcov_dir in /*) ;; *) gcov_dir=${VMRUN_OUT:-$PWD}/$gcov_dir ;; esac
+	mkdir -p "$gcov_dir" || exit 2
+fi
+gcov_save() {
+	(cd "$gcov_src" && find . -name '*.gcda') | while read -r f; do
+		mkdir -p "$1/${f%/*}" && cat "$gcov_src/$f" > "$1/$f"
+	done
+}
+
 echo "TAP version 13"
 echo "1..${#progs[@]}"
 num=0
@@ -90,6 +110,7 @@ for prog in "${progs[@]}"; do
 		echo "not ok $num $hdr"
 		continue
 	fi
+	[ -n "$gcov_dir" ] && echo 1 > "$gcov_src/reset"
 	mark=$(dmesg_lines)
 	start=$(date +%s.%N)
 	# The harness kills a hung test itself; timeout(1) is the backstop for
@@ -115,6 +136,7 @@ for prog in "${progs[@]}"; do
 	rm -f "$log"
 	printf '# time: %s %s s\n' "$prog" \
 		"$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
+	[ -n "$gcov_dir" ] && gcov_save "$gcov_dir/$prog"
 	new=$(dmesg 2>/dev/null | tail -n +"$((mark + 1))")
 	if [ -n "$new" ] && echo "$new" | grep -Eq "$kernel_problems"; then
 		echo "# kernel reported a problem while $prog ran:"
