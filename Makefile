@@ -76,6 +76,12 @@
 #                   virtlife_tdx.ko on the debug kernel, per program
 #                   (tools/coverage; build/coverage/report.md, html/).
 #                   Not part of make check
+#   make mutate     mutants of virtlife.ko and virtlife_tdx.ko (delete a
+#                   call, negate a condition, shift a bound, another errno,
+#                   drop an unwind step), each run against the programs that
+#                   cover its line; the kill rate and every survivor
+#                   (tools/mutate; SAMPLE=N SEED=S JOBS=N; build/mutate/).
+#                   Not part of make check
 #   make soak       the reliability goals to their counts (tools/soak): 10000
 #                   CPU transitions with VMs and TDs, 1000 reloads, 100
 #                   pm_test + 100 real S3 cycles, 100 forced-reboot trials,
@@ -199,6 +205,14 @@ coverage: override KERNEL = debug
 coverage: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) tools/coverage $(if $(PROGRAMS),--programs "$(PROGRAMS)")
+
+# Mutation testing of the driver (tools/mutate): SAMPLE=N SEED=S for a
+# reproducible sample, JOBS=N; on KERNEL; programs chosen by make
+# coverage's line map when there is one. build/mutate/results.json.
+mutate: deps
+	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
+	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) tools/mutate $(if $(SAMPLE),--sample $(SAMPLE)) \
+		$(if $(SEED),--seed $(SEED)) $(if $(JOBS),--jobs $(JOBS))
 
 # The reliability goals to their counts (tools/soak), on KERNEL (debug: a
 # tenth of each count); build/soak[-KERNEL]/report.txt. SCALE=F multiplies
@@ -416,4 +430,4 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
-.PHONY: help all kernel-build debug-kernel debug-proof coverage soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean
+.PHONY: help all kernel-build debug-kernel debug-proof coverage mutate soak matrix driver selftests kvm deps run_tests run_vm flake selfcheck checkpatch check check_install check_dkms check_lava modules_install install gen_tar tdx-sizes bench clean
