@@ -149,8 +149,15 @@ int main(int argc, char **argv)
 			snprintf(cur->comm, sizeof(cur->comm), "%.159s", p);
 		} else if (!strncmp(p, "backtrace", 9)) {
 			in_trace = true;
-		} else if (in_trace && *p == '[' && (text = strstr(p, "] "))) {
-			text += 2;
+		} else if (in_trace && *p) {
+			/*
+			 * A frame: "%pS" in 6.12 ("fn+0x1/0x2 [mod]", or a
+			 * bare address once its module is gone); older
+			 * kernels put "[<address>] " before it.
+			 */
+			text = p;
+			if (*p == '[' && strstr(p, "] "))
+				text = strstr(p, "] ") + 2;
 			snprintf(cur->frames + strlen(cur->frames),
 				 sizeof(cur->frames) - strlen(cur->frames), "%s%s",
 				 cur->frames[0] ? " < " : "", text);
