@@ -132,8 +132,17 @@ unexport PATCH
 
 BUILD := $(CURDIR)/build
 MACHINE ?= default
-# Per guest; the debug kernel (lockdep, KASAN, kmemleak under TCG) is slower.
-VM_TIMEOUT ?= $(if $(filter debug,$(KERNEL)),3600,900)
+# Per guest; the debug kernel (lockdep, KASAN, kmemleak under TCG) is slower:
+# there tdx_init took 212 s beside two other guests (9 s alone on 6.1,
+# 19 s beside two), about 11x, so a main guest of about 350 s on 6.1
+# needs about an hour, and a program more than selftests/settings' 300 s.
+VM_TIMEOUT ?= $(if $(filter debug,$(KERNEL)),7200,900)
+# Each case's harness timeout too (VIRTLIFE_TIMEOUT_SCALE, lib/harness_main.h):
+# a tdx_init case of about 3 s on 6.1 ran past the harness's 30 s there.
+ifeq ($(KERNEL),debug)
+export VIRTLIFE_TIMEOUT ?= 1500
+export VIRTLIFE_TIMEOUT_SCALE ?= 10
+endif
 TARGET ?= virtlife
 ifeq ($(filter virtlife kvm,$(TARGET)),)
 $(error TARGET is virtlife or kvm)

@@ -238,9 +238,37 @@ static inline int vl_harness_run(int argc, char **argv)
  * The program's start: options, then the case stream; @checks (a
  * statement) may skip or fail the whole program before any case runs.
  */
+/*
+ * $VIRTLIFE_TIMEOUT_SCALE (a whole number, 1 to 100): every case's
+ * timeout (the harness's 30 s default, TEST_F_TIMEOUT's) times it, for a
+ * kernel that runs the same cases several times slower (the debug
+ * kernel: Makefile). Anything else is refused: no case runs.
+ */
+static inline void vl_timeout_scale(const char *prog)
+{
+	const char *s = getenv("VIRTLIFE_TIMEOUT_SCALE");
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	char *end;
+	long k;
+
+	if (!s || !*s)
+		return;
+	k = strtol(s, &end, 10);
+	if (*end || k < 1 || k > 100) {
+		fprintf(stderr, "%s: VIRTLIFE_TIMEOUT_SCALE='%s': a whole number from 1 to 100\n",
+			prog, s);
+		exit(KSFT_FAIL);
+	}
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			t->timeout *= k;
+}
+
 #define VL_MAIN_WITH(checks)						\
 	int main(int argc, char **argv)					\
 	{								\
+		vl_timeout_scale(argv[0]);				\
 		vl_harness_options(argc, argv);				\
 		case_stream_start();					\
 		checks;							\
