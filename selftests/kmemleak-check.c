@@ -9,14 +9,19 @@
  * ours (L13). A module unloaded since prints its frames as bare addresses:
  * they are put down to it through the load log the library keeps
  * (lib/module_text.h). Other objects are counted and shown, not failed:
- * they are the kernel's.
+ * they are the kernel's. Before scanning, virtlife's modules still loaded
+ * are recorded in that log and unloaded: the kernel names a bare address
+ * after whatever module is loaded there when the report is read, and a
+ * later load of the same module at another address gave an earlier
+ * load's frames the names of other functions.
  *
  * usage: kmemleak-check [--no-scan] [--file FILE]
  *   --no-scan    read the current report only
  *   --file FILE  read FILE instead of /sys/kernel/debug/kmemleak (no scan;
  *                for the tool's own tests)
  * exit: 0 no leak of virtlife's, 1 a leak of virtlife's, 2 kmemleak cannot
- *       be read or scan (disabled: its reason), 4 no kmemleak (skip)
+ *       be read or scan (disabled: its reason) or a module of virtlife's
+ *       cannot be unloaded, 4 no kmemleak (skip)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "module_text.h"
@@ -42,6 +48,49 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: kmemleak-check [--no-scan] [--file FILE]\n"
 		   "  exit 0 no leak of virtlife's, 1 a leak of virtlife's, 2 kmemleak unusable, 4 no kmemleak\n");
+}
+
+/* The .ko of loaded module @name: $VIRTLIFE_MODULE_DIR's, else modinfo -n's. */
+static void module_ko(const char *name, char *path, size_t len)
+{
+	const char *dir = getenv("VIRTLIFE_MODULE_DIR");
+	char cmd[128];
+	FILE *p;
+
+	path[0] = 0;
+	if (dir && *dir) {
+		snprintf(path, len, "%s/%s.ko", dir, name);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "modinfo -n %s 2>/dev/null", name);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	if (!fgets(path, len, p))
+		path[0] = 0;
+	path[strcspn(path, "\n")] = 0;
+	pclose(p);
+}
+
+/* Unload virtlife's modules that are still loaded (users first); 0 or -errno. */
+static int unload_ours(void)
+{
+	static const char *const names[] = { "virtlife", "virtlife_tdx", "virtlife_simhw" };
+	char sys[128], ko[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(sys, sizeof(sys), "/sys/module/%s", names[i]);
+		if (access(sys, F_OK))
+			continue;
+		module_ko(names[i], ko, sizeof(ko));
+		vl_module_text_record(names[i], ko);
+		if (syscall(SYS_delete_module, names[i], O_NONBLOCK)) {
+			printf("kmemleak-check: cannot unload %s: %s\n", names[i], strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
 }
 
 static int scan(void)
@@ -110,6 +159,8 @@ int main(int argc, char **argv)
 		printf("kmemleak-check: cannot read %s: %s (unloaded modules' frames stay unnamed)\n",
 		       vl_module_text_log(), strerror(-ret));
 	if (do_scan) {
+		if (unload_ours())
+			return 2;
 		sleep(KMEMLEAK_MIN_AGE_S + 1);
 		ret = scan();
 		if (!ret)
