@@ -92,7 +92,24 @@ if [ -n "$gcov_dir" ]; then
 	case $gcov_dir in /*) ;; *) gcov_dir=${VMRUN_OUT:-$PWD}/$gcov_dir ;; esac
 	mkdir -p "$gcov_dir" || exit 2
 fi
+# One process for all files where python3 is there: on the debug kernel a
+# fork+exec costs seconds (a cat per file took about 30 s a file beside
+# four other guests). The files are read to their end: debugfs says size 0.
 gcov_save() {
+	if command -v python3 > /dev/null; then
+		python3 -c '
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for d, _, files in os.walk(src):
+    for f in files:
+        if f.endswith(".gcda"):
+            rel = os.path.relpath(os.path.join(d, f), src)
+            os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
+            with open(os.path.join(d, f), "rb") as i, open(os.path.join(dst, rel), "wb") as o:
+                o.write(i.read())
+' "$gcov_src" "$1"
+		return
+	fi
 	(cd "$gcov_src" && find . -name '*.gcda') | while read -r f; do
 		mkdir -p "$1/${f%/*}" && cat "$gcov_src/$f" > "$1/$f"
 	done
