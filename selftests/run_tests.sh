@@ -89,15 +89,16 @@ gcov_dir=${VIRTLIFE_GCOV_DIR:-}
 if [ -n "$gcov_dir" ]; then
 	[ -w "$gcov_src/reset" ] ||
 		{ echo "run_tests.sh: VIRTLIFE_GCOV_DIR set, but no $gcov_src/reset (a kernel with CONFIG_GCOV_KERNEL, debugfs mounted)" >&2; exit 2; }
+	command -v python3 > /dev/null ||
+		{ echo "run_tests.sh: VIRTLIFE_GCOV_DIR needs python3 (it copies the counts)" >&2; exit 2; }
 	case $gcov_dir in /*) ;; *) gcov_dir=${VMRUN_OUT:-$PWD}/$gcov_dir ;; esac
 	mkdir -p "$gcov_dir" || exit 2
 fi
-# One process for all files where python3 is there: on the debug kernel a
-# fork+exec costs seconds (a cat per file took about 30 s a file beside
-# four other guests). The files are read to their end: debugfs says size 0.
+# One process for all files: on the debug kernel a fork+exec costs seconds
+# (a cat per file took about 30 s a file beside four other guests). The
+# files are read to their end: debugfs says size 0.
 gcov_save() {
-	if command -v python3 > /dev/null; then
-		python3 -c '
+	python3 -c '
 import os, sys
 src, dst = sys.argv[1], sys.argv[2]
 for d, _, files in os.walk(src):
@@ -108,11 +109,6 @@ for d, _, files in os.walk(src):
             with open(os.path.join(d, f), "rb") as i, open(os.path.join(dst, rel), "wb") as o:
                 o.write(i.read())
 ' "$gcov_src" "$1"
-		return
-	fi
-	(cd "$gcov_src" && find . -name '*.gcda') | while read -r f; do
-		mkdir -p "$1/${f%/*}" && cat "$gcov_src/$f" > "$1/$f"
-	done
 }
 
 echo "TAP version 13"
