@@ -178,4 +178,35 @@ TEST_F(compat, load_fails_cleanly_then_succeeds)
 	}
 }
 
+/*
+ * A CPU offline at load is not checked then (the load looks at online CPUs
+ * only): an incompatible one does not fail the load, and its first online
+ * runs the check the load skipped and is refused (L5, L6).
+ */
+TEST_F(compat, offline_at_load_checked_at_online)
+{
+	struct vl_cpu at_load;
+	int ret;
+
+	if (self->cpu < 0)
+		SKIP(return, "no hotpluggable CPU");
+	ASSERT_EQ(0, vl_unload());
+	ASSERT_EQ(0, vl_cpu_set_online(self->cpu, false));
+	ASSERT_EQ(0, simhw_set_features(self->cpu, "0x5a5a"));
+	ret = vl_load("enable_at_load=1");
+	ASSERT_EQ(0, ret) TH_LOG("load with incompatible cpu%d offline: %s",
+				 self->cpu, strerror(-ret));
+	ASSERT_STATE(vl_state_consistent);
+	at_load = vl_cpu_view(self->cpu);
+	ASSERT_EQ(self->cpu, at_load.cpu);
+	EXPECT_EQ(0, at_load.compat_checks) TH_LOG("offline cpu%d checked at load", self->cpu);
+	EXPECT_EQ(0, at_load.enables) TH_LOG("offline cpu%d enabled at load", self->cpu);
+	online_must_fail(_metadata, self->cpu);
+	ASSERT_EQ(0, simhw_set_features(self->cpu, "default"));
+	ret = vl_cpu_set_online(self->cpu, true);
+	ASSERT_EQ(0, ret) TH_LOG("online cpu%d: %s", self->cpu, strerror(-ret));
+	ASSERT_STATE(vl_state_consistent);
+	EXPECT_TRUE(vl_cpu_view(self->cpu).enabled);
+}
+
 VL_HARNESS_MAIN(VL_BASE_NEEDS)

@@ -135,4 +135,45 @@ TEST_F(setup, switch_refused)
 	ASSERT_STATE(vl_state_consistent);
 }
 
+/*
+ * A switch checks the online CPUs only: an incompatible CPU that is offline
+ * does not fail it, and is checked against the new backend when it comes
+ * online with virtualization in use (L5, L12).
+ */
+TEST_F(setup, switch_with_a_cpu_offline)
+{
+	int cpus[CPU_SETSIZE], n, cpu, ret, vm;
+	cpu_set_t online;
+	uint64_t seq;
+	int checks;
+
+	n = vl_hotpluggable_cpus(cpus, CPU_SETSIZE);
+	if (!n)
+		SKIP(return, "no hotpluggable CPU");
+	cpu = cpus[n - 1];
+	ASSERT_EQ(0, vl_cpu_set_online(cpu, false));
+	ASSERT_EQ(0, simhw_set_features(cpu, "0x5a5a"));
+	ASSERT_EQ(0, vl_online_cpus(&online));
+	seq = vl_last_seq();
+	ret = switch_backend("sim-alt");
+	ASSERT_EQ(0, ret) TH_LOG("switch with incompatible cpu%d offline: %s",
+				 cpu, strerror(-ret));
+	ASSERT_LE(0, vl_events_since(seq, &self->evs));
+	checks = vl_event_count(&self->evs, "compat_check");
+	EXPECT_EQ(CPU_COUNT(&online), checks) TH_LOG("checks at the switch");
+	vm = vl_vm_create();
+	ASSERT_LE(0, vm) TH_LOG("VM after the switch: %s", strerror(-vm));
+	ret = vl_cpu_set_online(cpu, true);
+	EXPECT_NE(0, ret) TH_LOG("incompatible cpu%d came online under sim-alt", cpu);
+	EXPECT_FALSE(vl_cpu_is_online(cpu));
+	ASSERT_STATE(vl_state_consistent);
+	ASSERT_EQ(0, simhw_set_features(cpu, "default"));
+	ret = vl_cpu_set_online(cpu, true);
+	ASSERT_EQ(0, ret) TH_LOG("online cpu%d: %s", cpu, strerror(-ret));
+	EXPECT_TRUE(vl_cpu_view(cpu).enabled);
+	ASSERT_EQ(0, vl_vm_close(vm));
+	ASSERT_STATE(vl_state_consistent);
+	ASSERT_EQ(0, switch_backend("sim"));
+}
+
 VL_HARNESS_MAIN(VL_BASE_NEEDS)
