@@ -88,6 +88,15 @@ FIXTURE_VARIANT_ADD(tdx_fault, no_entropy_3) {
 	.simhw = "", .entropy = "3", .err = 0,
 };
 
+/* At the bound: the 10th call may succeed, and is the last (sc_retry()). */
+FIXTURE_VARIANT_ADD(tdx_fault, no_entropy_9_config) {
+	.simhw = "", .entropy = "9 SYS.CONFIG", .err = 0,
+};
+
+FIXTURE_VARIANT_ADD(tdx_fault, no_entropy_10_config) {
+	.simhw = "", .entropy = "10 SYS.CONFIG", .err = -EIO,
+};
+
 FIXTURE_VARIANT_ADD(tdx_fault, no_entropy_11_config) {
 	.simhw = "", .entropy = "11 SYS.CONFIG", .err = -EIO,
 };
