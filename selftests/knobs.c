@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * knobs - every control file rejects bad input with -EINVAL and changes
- * nothing; read-only files and unknown ioctls are refused.
+ * nothing; read-only files and unknown ioctls are refused; the event log
+ * that the other programs' order checks read says what it dropped.
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -189,6 +190,56 @@ TEST_F(knobs, bad_load_parameters_refused)
 			ASSERT_EQ(0, vl_unload());
 		ASSERT_STATE(vl_fully_unloaded);
 	}
+}
+
+/*
+ * Past its size the event ring keeps exactly the newest events, in order,
+ * counts the rest as dropped, and a read from before them is refused
+ * rather than silently short.
+ */
+TEST_F(knobs, event_log_wraps_exactly)
+{
+	uint64_t seq0 = vl_last_seq(), seq1, last, dropped = 1;
+	struct vl_events evs;
+	int i, n, per_cycle, cycles, vm;
+
+	vm = vl_vm_create();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, vl_vm_close(vm));
+	seq1 = vl_last_seq();
+	per_cycle = seq1 - seq0;
+	ASSERT_LT(0, per_cycle) TH_LOG("a VM's create and close logged no event");
+	ASSERT_LT(0, vl_events_since(0, &evs));
+	n = evs.n;	/* the ring's size once it is full: not yet */
+	vl_events_free(&evs);
+	ASSERT_EQ(seq1, (uint64_t)n) TH_LOG("before the wrap the ring holds every event since load");
+	cycles = (4096 + 16) / per_cycle + 1;
+	for (i = 0; i < cycles; i++) {
+		vm = vl_vm_create();
+		ASSERT_LE(0, vm) TH_LOG("VM %d: %s", i, strerror(-vm));
+		ASSERT_EQ(0, vl_vm_close(vm));
+	}
+	n = vl_events_since(0, &evs);
+	ASSERT_LT(0, n);
+	last = evs.ev[n - 1].seq;
+	ASSERT_LT((uint64_t)n, last) TH_LOG("%d events in the ring, %llu logged: no wrap",
+					     n, (unsigned long long)last);
+	EXPECT_EQ(last - n + 1, evs.ev[0].seq);
+	for (i = 1; i < n; i++)
+		if (evs.ev[i].seq != evs.ev[i - 1].seq + 1)
+			break;
+	EXPECT_EQ(n, i) TH_LOG("seq %llu follows %llu", (unsigned long long)evs.ev[i].seq,
+			       (unsigned long long)evs.ev[i - 1].seq);
+	vl_events_free(&evs);
+	ASSERT_EQ(0, vl_counter("events_dropped", &dropped));
+	EXPECT_EQ(last - n, dropped);
+	EXPECT_EQ(-EOVERFLOW, vl_events_since(seq1, &evs));
+	EXPECT_EQ(-EOVERFLOW, vl_events_since(last - n - 1, &evs));
+	EXPECT_EQ(n, vl_events_since(last - n, &evs));
+	vl_events_free(&evs);
+	EXPECT_EQ(10, vl_events_since(last - 10, &evs));
+	vl_events_free(&evs);
+	ASSERT_STATE(vl_state_consistent);
 }
 
 VL_HARNESS_MAIN(VL_BASE_NEEDS)

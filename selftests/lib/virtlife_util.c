@@ -987,6 +987,7 @@ int vl_events_since(uint64_t since, struct vl_events *out)
 	size_t cap = 1 << 20;
 	char *buf = malloc(cap), *line, *save = NULL;
 	int ret, n = 0, max = 4096 + 16;
+	uint64_t oldest = 0;
 
 	out->n = 0;
 	out->ev = calloc(max, sizeof(*out->ev));
@@ -1009,6 +1010,8 @@ int vl_events_since(uint64_t since, struct vl_events *out)
 		if (sscanf(line, "%llu %llu %d %31s %lld", &seq, &ns, &e->cpu,
 			   e->name, &e->arg) != 5)
 			continue;
+		if (!oldest)
+			oldest = seq;
 		if (seq <= since)
 			continue;
 		e->seq = seq;
@@ -1016,6 +1019,14 @@ int vl_events_since(uint64_t since, struct vl_events *out)
 		n++;
 	}
 	free(buf);
+	/*
+	 * The ring dropped events after @since: what a check would read is
+	 * not all that happened, and must not pass for it.
+	 */
+	if (since && oldest > since + 1) {
+		vl_events_free(out);
+		return -EOVERFLOW;
+	}
 	out->n = n;
 	return n;
 }

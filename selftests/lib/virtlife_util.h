@@ -144,7 +144,11 @@ struct vl_events {
 	struct vl_event *ev;
 	int n;
 };
-/* Events with seq > since; returns count or -errno. Free with vl_events_free. */
+/*
+ * Events with seq > since; returns count or -errno (-EOVERFLOW: the ring
+ * no longer holds them all). since 0: what the ring holds. Free with
+ * vl_events_free.
+ */
 int vl_events_since(uint64_t since, struct vl_events *out);
 void vl_events_free(struct vl_events *evs);
 /* The whole log on stdout ("# vl-event: NS CPU NAME ARG" lines). */
