@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "module_text.h"
+#include "vl_modules.h"
 
 /* Objects younger than this are not reported (mm/kmemleak.c MSECS_MIN_AGE). */
 #define KMEMLEAK_MIN_AGE_S	5
@@ -75,11 +76,11 @@ static void module_ko(const char *name, char *path, size_t len)
 /* Unload virtlife's modules that are still loaded (users first); 0 or -errno. */
 static int unload_ours(void)
 {
-	static const char *const names[] = { "virtlife", "virtlife_tdx", "virtlife_simhw" };
+	const char *const *names = vl_modules;
 	char sys[128], ko[4096];
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < VL_NR_MODULES; i++) {
 		snprintf(sys, sizeof(sys), "/sys/module/%s", names[i]);
 		if (access(sys, F_OK))
 			continue;

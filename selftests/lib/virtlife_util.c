@@ -23,11 +23,7 @@
 #include "virtlife.h"		/* uapi */
 #include "module_text.h"
 #include "virtlife_util.h"
-
-/* Unload order; load is the reverse (each uses the symbols of the next). */
-static const char *const vl_modules[] = {
-	"virtlife", "virtlife_tdx", "virtlife_simhw"
-};
+#include "vl_modules.h"
 
 /* ---------------------------------------------------------------- files */
 
@@ -240,7 +236,7 @@ static bool module_dir_ok(const char *dir)
 
 	size_t i;
 
-	for (i = 0; i < sizeof(vl_modules) / sizeof(vl_modules[0]); i++) {
+	for (i = 0; i < VL_NR_MODULES; i++) {
 		snprintf(path, sizeof(path), "%s/%s.ko", dir, vl_modules[i]);
 		if (!vl_exists(path))
 			return false;
@@ -320,7 +316,7 @@ static int installed_module(const char *name, char *path, size_t size)
 		const char *name;
 		int ret;
 		char path[PATH_MAX];
-	} cache[sizeof(vl_modules) / sizeof(vl_modules[0])];
+	} cache[VL_NR_MODULES];
 	size_t i, total = 0;
 	int fds[2], status, ret = -ENOENT;
 	ssize_t n;
@@ -403,7 +399,7 @@ static const char *modules_missing(void)
 
 	if (vl_module_dir())
 		return NULL;
-	for (i = sizeof(vl_modules) / sizeof(vl_modules[0]); i-- > 0;) {
+	for (i = VL_NR_MODULES; i-- > 0;) {
 		if (!module_path(vl_modules[i], path, sizeof(path)))
 			continue;
 		if (env && *env) {
@@ -511,7 +507,7 @@ int vl_unload_all(void)
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < sizeof(vl_modules) / sizeof(vl_modules[0]) && !ret; i++)
+	for (i = 0; i < VL_NR_MODULES && !ret; i++)
 		ret = unload_module(vl_modules[i]);
 	return ret;
 }
