@@ -313,7 +313,7 @@ TEST_F_TIMEOUT(suspend, real_s3, 900)
 	}
 	ASSERT_EQ(0, vl_write("/sys/power/mem_sleep", "deep"));
 	for (i = 0; i < cycles; i++) {
-		ASSERT_EQ(0, vl_rtc_wake_in(3));
+		ASSERT_EQ(0, vl_rtc_wake_in(vl_s3_wake_secs()));
 		ret = vl_suspend("mem", "none");
 		ASSERT_EQ(0, ret) TH_LOG("S3 cycle %d: %s", i + 1, strerror(-ret));
 		check_cycle(_metadata, self, variant->hold_vm, i + 1);
@@ -473,7 +473,7 @@ TEST_F_TIMEOUT(suspend_svm, real_s3, 90)
 	if (!strstr(mem_sleep, "deep"))
 		SKIP(return, "no S3: /sys/power/mem_sleep is '%.60s'", mem_sleep);
 	ASSERT_EQ(0, vl_write("/sys/power/mem_sleep", "deep"));
-	ASSERT_EQ(0, vl_rtc_wake_in(3));
+	ASSERT_EQ(0, vl_rtc_wake_in(vl_s3_wake_secs()));
 	ret = vl_suspend("mem", "none");
 	ASSERT_EQ(0, ret) TH_LOG("S3: %s", strerror(-ret));
 	check_svm_cycle(_metadata, self, variant->hold_vm);

@@ -1318,6 +1318,14 @@ int vl_rtc_wake_in(int secs)
 	return vl_write("/sys/class/rtc/rtc0/wakealarm", buf);
 }
 
+int vl_s3_wake_secs(void)
+{
+	const char *scale = getenv("VIRTLIFE_TIMEOUT_SCALE");
+	int n = scale ? atoi(scale) : 1;
+
+	return 3 * (n >= 1 && n <= 100 ? n : 1);
+}
+
 /* ----------------------------------------------------------------- misc */
 
 double vl_now(void)
