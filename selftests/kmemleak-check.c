@@ -76,18 +76,17 @@ static void module_ko(const char *name, char *path, size_t len)
 /* Unload virtlife's modules that are still loaded (users first); 0 or -errno. */
 static int unload_ours(void)
 {
-	const char *const *names = vl_modules;
 	char sys[128], ko[4096];
 	size_t i;
 
 	for (i = 0; i < VL_NR_MODULES; i++) {
-		snprintf(sys, sizeof(sys), "/sys/module/%s", names[i]);
+		snprintf(sys, sizeof(sys), "/sys/module/%s", vl_modules[i]);
 		if (access(sys, F_OK))
 			continue;
-		module_ko(names[i], ko, sizeof(ko));
-		vl_module_text_record(names[i], ko);
-		if (syscall(SYS_delete_module, names[i], O_NONBLOCK)) {
-			printf("kmemleak-check: cannot unload %s: %s\n", names[i], strerror(errno));
+		module_ko(vl_modules[i], ko, sizeof(ko));
+		vl_module_text_record(vl_modules[i], ko);
+		if (syscall(SYS_delete_module, vl_modules[i], O_NONBLOCK)) {
+			printf("kmemleak-check: cannot unload %s: %s\n", vl_modules[i], strerror(errno));
 			return -errno;
 		}
 	}

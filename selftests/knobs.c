@@ -210,10 +210,11 @@ TEST_F(knobs, event_log_wraps_exactly)
 	per_cycle = seq1 - seq0;
 	ASSERT_LT(0, per_cycle) TH_LOG("a VM's create and close logged no event");
 	ASSERT_LT(0, vl_events_since(0, &evs));
-	n = evs.n;	/* the ring's size once it is full: not yet */
+	n = evs.n;
 	vl_events_free(&evs);
 	ASSERT_EQ(seq1, (uint64_t)n) TH_LOG("before the wrap the ring holds every event since load");
-	cycles = (4096 + 16) / per_cycle + 1;
+	/* Then past its size: it wraps. */
+	cycles = (VL_EVENT_LOG_SIZE + 16) / per_cycle + 1;
 	for (i = 0; i < cycles; i++) {
 		vm = vl_vm_create();
 		ASSERT_LE(0, vm) TH_LOG("VM %d: %s", i, strerror(-vm));

@@ -982,7 +982,7 @@ int vl_events_since(uint64_t since, struct vl_events *out)
 {
 	size_t cap = 1 << 20;
 	char *buf = malloc(cap), *line, *save = NULL;
-	int ret, n = 0, max = 4096 + 16;
+	int ret, n = 0, max = VL_EVENT_LOG_SIZE + 16;
 	uint64_t oldest = 0;
 
 	out->n = 0;

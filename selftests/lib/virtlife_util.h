@@ -140,6 +140,8 @@ struct vl_event {
 	char name[32];
 	long long arg;
 };
+/* The driver's event ring holds this many (VIRTLIFE_EVENT_LOG_SIZE). */
+#define VL_EVENT_LOG_SIZE 4096
 struct vl_events {
 	struct vl_event *ev;
 	int n;
