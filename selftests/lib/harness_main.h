@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 
 #include "case_stream.h"
+#include "virtlife_util.h"
 
 /* Whether the case that ran (or runs) has failed, on either harness. */
 #ifdef VL_HARNESS_EXIT_CODE
@@ -235,29 +236,19 @@ static inline int vl_harness_run(int argc, char **argv)
 #endif
 
 /*
- * The program's start: options, then the case stream; @checks (a
- * statement) may skip or fail the whole program before any case runs.
- */
-/*
- * $VIRTLIFE_TIMEOUT_SCALE (a whole number, 1 to 100): every case's
- * timeout (the harness's 30 s default, TEST_F_TIMEOUT's) times it, for a
- * kernel that runs the same cases several times slower (the debug
- * kernel: Makefile). Anything else is refused: no case runs.
+ * Every case's timeout (the harness's 30 s default, TEST_F_TIMEOUT's)
+ * times $VIRTLIFE_TIMEOUT_SCALE (vl_env_timeout_scale()); a bad value is
+ * refused: no case runs.
  */
 static inline void vl_timeout_scale(const char *prog)
 {
-	const char *s = getenv("VIRTLIFE_TIMEOUT_SCALE");
+	int k = vl_env_timeout_scale();
 	struct __fixture_metadata *f;
 	struct __test_metadata *t;
-	char *end;
-	long k;
 
-	if (!s || !*s)
-		return;
-	k = strtol(s, &end, 10);
-	if (*end || k < 1 || k > 100) {
+	if (k < 0) {
 		fprintf(stderr, "%s: VIRTLIFE_TIMEOUT_SCALE='%s': a whole number from 1 to 100\n",
-			prog, s);
+			prog, getenv("VIRTLIFE_TIMEOUT_SCALE"));
 		exit(KSFT_FAIL);
 	}
 	for (f = __fixture_list; f; f = f->next)
@@ -265,6 +256,10 @@ static inline void vl_timeout_scale(const char *prog)
 			t->timeout *= k;
 }
 
+/*
+ * The program's start: options, then the case stream; @checks (a
+ * statement) may skip or fail the whole program before any case runs.
+ */
 #define VL_MAIN_WITH(checks)						\
 	int main(int argc, char **argv)					\
 	{								\

@@ -27,6 +27,15 @@
  * witness"); a quarter of one TDMR's 4K PAMT (4 MiB), the smallest leak.
  */
 #define TDX_MEM_NOISE	(1ULL << 20)
+/*
+ * The same under generic KASAN (the debug kernel): its quarantine keeps
+ * freed objects, and so their slab pages, and lets them go a batch at a
+ * time (up to 1 MiB per CPU before a CPU's batch moves on); free memory
+ * then moves by up to 2044 KiB per node on a correct driver (docs/tdx.md,
+ * "Free memory as a witness"). Still below one TDMR's 4K PAMT; the exact
+ * line does not depend on it.
+ */
+#define TDX_MEM_NOISE_KASAN	(3ULL << 20)
 
 struct tdx_mem {
 	int nr_nodes;			/* highest node + 1 */

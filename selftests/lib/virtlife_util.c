@@ -1318,12 +1318,23 @@ int vl_rtc_wake_in(int secs)
 	return vl_write("/sys/class/rtc/rtc0/wakealarm", buf);
 }
 
+int vl_env_timeout_scale(void)
+{
+	const char *s = getenv("VIRTLIFE_TIMEOUT_SCALE");
+	char *end;
+	long k;
+
+	if (!s || !*s)
+		return 1;
+	k = strtol(s, &end, 10);
+	return *end || k < 1 || k > 100 ? -EINVAL : (int)k;
+}
+
 int vl_s3_wake_secs(void)
 {
-	const char *scale = getenv("VIRTLIFE_TIMEOUT_SCALE");
-	int n = scale ? atoi(scale) : 1;
+	int k = vl_env_timeout_scale();
 
-	return 3 * (n >= 1 && n <= 100 ? n : 1);
+	return 3 * (k > 0 ? k : 1);
 }
 
 /* ----------------------------------------------------------------- misc */

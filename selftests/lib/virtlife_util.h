@@ -199,9 +199,15 @@ int vl_rtc_wake_in(int secs);
  * or the alarm fires before the machine sleeps and nothing wakes it (6.1
  * under TCG: 0.5 s from "PM: suspend entry" to the last CPU offline; the
  * debug kernel: 2 s, and its alarm of 3 s was missed). 3 s times
- * $VIRTLIFE_TIMEOUT_SCALE (the harness checked it: 1 to 100).
+ * $VIRTLIFE_TIMEOUT_SCALE (the harness refused a bad one before any case).
  */
 int vl_s3_wake_secs(void);
+/*
+ * $VIRTLIFE_TIMEOUT_SCALE, for a kernel that runs the same cases several
+ * times slower (the debug kernel: Makefile): 1 when unset, the number
+ * when it is a whole number from 1 to 100, else -EINVAL.
+ */
+int vl_env_timeout_scale(void);
 
 /* ---- misc ---- */
 double vl_now(void);
