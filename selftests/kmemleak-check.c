@@ -51,48 +51,6 @@ static void usage(FILE *f)
 		   "  exit 0 no leak of virtlife's, 1 a leak of virtlife's, 2 kmemleak unusable, 4 no kmemleak\n");
 }
 
-/* The .ko of loaded module @name: $VIRTLIFE_MODULE_DIR's, else modinfo -n's. */
-static void module_ko(const char *name, char *path, size_t len)
-{
-	const char *dir = getenv("VIRTLIFE_MODULE_DIR");
-	char cmd[128];
-	FILE *p;
-
-	path[0] = 0;
-	if (dir && *dir) {
-		snprintf(path, len, "%s/%s.ko", dir, name);
-		return;
-	}
-	snprintf(cmd, sizeof(cmd), "modinfo -n %s 2>/dev/null", name);
-	p = popen(cmd, "r");
-	if (!p)
-		return;
-	if (!fgets(path, len, p))
-		path[0] = 0;
-	path[strcspn(path, "\n")] = 0;
-	pclose(p);
-}
-
-/* Unload virtlife's modules that are still loaded (users first); 0 or -errno. */
-static int unload_ours(void)
-{
-	char sys[128], ko[4096];
-	size_t i;
-
-	for (i = 0; i < VL_NR_MODULES; i++) {
-		snprintf(sys, sizeof(sys), "/sys/module/%s", vl_modules[i]);
-		if (access(sys, F_OK))
-			continue;
-		module_ko(vl_modules[i], ko, sizeof(ko));
-		vl_module_text_record(vl_modules[i], ko);
-		if (syscall(SYS_delete_module, vl_modules[i], O_NONBLOCK)) {
-			printf("kmemleak-check: cannot unload %s: %s\n", vl_modules[i], strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
-}
-
 static int scan(void)
 {
 	int fd = open(VL_KMEMLEAK_FILE, O_WRONLY);
@@ -103,25 +61,6 @@ static int scan(void)
 	n = write(fd, "scan", 4);
 	close(fd);
 	return n == 4 ? 0 : -errno;
-}
-
-/* A frame's text after "] ": a symbol "fn+0x1/0x2 [mod]" or a bare address. */
-static void frame_owner(const char *text, char *ours, size_t len)
-{
-	const struct vl_module_text *r;
-	unsigned long long addr;
-	char sym[256];
-	const char *mod = strstr(text, " [virtlife");
-
-	if (mod) {
-		snprintf(ours, len, "%.*s%s", (int)(mod - text), text, mod);
-		return;
-	}
-	if (sscanf(text, "0x%llx", &addr) == 1) {
-		r = vl_module_text_find(addr, sym, sizeof(sym));
-		if (r)
-			snprintf(ours, len, "%.160s [%.60s, unloaded since]", sym, r->name);
-	}
 }
 
 int main(int argc, char **argv)
@@ -159,7 +98,7 @@ int main(int argc, char **argv)
 		printf("kmemleak-check: cannot read %s: %s (unloaded modules' frames stay unnamed)\n",
 		       vl_module_text_log(), strerror(-ret));
 	if (do_scan) {
-		if (unload_ours())
+		if (vl_module_text_unload_all("kmemleak-check"))
 			return 2;
 		sleep(KMEMLEAK_MIN_AGE_S + 1);
 		ret = scan();
@@ -213,7 +152,7 @@ int main(int argc, char **argv)
 				 sizeof(cur->frames) - strlen(cur->frames), "%s%s",
 				 cur->frames[0] ? " < " : "", text);
 			if (!cur->ours[0])
-				frame_owner(text, cur->ours, sizeof(cur->ours));
+				vl_module_text_owner(text, cur->ours, sizeof(cur->ours));
 		}
 	}
 	fclose(f);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Where the virtlife modules' code was, load after load; see module_text.h. */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,9 +9,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "module_text.h"
+#include "vl_modules.h"
 
 #define VL_MODULE_TEXT_DEFAULT "/run/virtlife/module-text"
 
@@ -100,6 +103,25 @@ static uint64_t read_hex_file(const char *path)
 	return v;
 }
 
+bool vl_slab_tracking(void)
+{
+	struct dirent *e;
+	bool any = false;
+	DIR *d = opendir(VL_SLAB_DEBUGFS);
+
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)))
+		any = e->d_name[0] != '.';
+	closedir(d);
+	return any;
+}
+
+bool vl_module_text_wanted(void)
+{
+	return !access(VL_KMEMLEAK_FILE, F_OK) || vl_slab_tracking();
+}
+
 void vl_module_text_record(const char *name, const char *ko_path)
 {
 	char path[256], line[512], mod[64], *slash;
@@ -109,7 +131,7 @@ void vl_module_text_record(const char *name, const char *ko_path)
 	FILE *f;
 	int sec;
 
-	if (access(VL_KMEMLEAK_FILE, F_OK))
+	if (!vl_module_text_wanted())
 		return;
 	snprintf(path, sizeof(path), "/sys/module/%s/sections/.text", name);
 	text = read_hex_file(path);
@@ -237,4 +259,68 @@ const struct vl_module_text *vl_module_text_find(uint64_t addr, char *sym, size_
 		}
 	}
 	return NULL;
+}
+
+/* The .ko of loaded module @name: $VIRTLIFE_MODULE_DIR's, else modinfo -n's. */
+static void module_ko(const char *name, char *path, size_t len)
+{
+	const char *dir = getenv("VIRTLIFE_MODULE_DIR");
+	char cmd[128];
+	FILE *p;
+
+	path[0] = 0;
+	if (dir && *dir) {
+		snprintf(path, len, "%s/%s.ko", dir, name);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "modinfo -n %s 2>/dev/null", name);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	if (!fgets(path, len, p))
+		path[0] = 0;
+	path[strcspn(path, "\n")] = 0;
+	pclose(p);
+}
+
+int vl_module_text_unload_all(const char *prog)
+{
+	char sys[128], ko[4096];
+	size_t i;
+
+	for (i = 0; i < VL_NR_MODULES; i++) {
+		snprintf(sys, sizeof(sys), "/sys/module/%s", vl_modules[i]);
+		if (access(sys, F_OK))
+			continue;
+		module_ko(vl_modules[i], ko, sizeof(ko));
+		vl_module_text_record(vl_modules[i], ko);
+		if (syscall(SYS_delete_module, vl_modules[i], O_NONBLOCK)) {
+			int err = -errno;
+
+			printf("%s: cannot unload %s: %s\n", prog, vl_modules[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+bool vl_module_text_owner(const char *frame, char *ours, size_t len)
+{
+	const struct vl_module_text *r;
+	unsigned long long addr;
+	char sym[256];
+	const char *mod = strstr(frame, " [virtlife");
+
+	if (mod) {
+		snprintf(ours, len, "%.*s%s", (int)(mod - frame), frame, mod);
+		return true;
+	}
+	if (sscanf(frame, "0x%llx", &addr) == 1) {
+		r = vl_module_text_find(addr, sym, sizeof(sym));
+		if (r) {
+			snprintf(ours, len, "%.160s [%.60s, unloaded since]", sym, r->name);
+			return true;
+		}
+	}
+	return false;
 }
