@@ -138,22 +138,21 @@ static bool kasan_quarantine(void)
 	return known;
 }
 
-/* The tolerance for this kernel: TDX_MEM_NOISE, or its KASAN value. */
-static int64_t tdx_mem_noise(void)
-{
-	return kasan_quarantine() ? TDX_MEM_NOISE_KASAN : TDX_MEM_NOISE;
-}
-
 bool tdx_mem_dropped_by(const struct tdx_mem *base, const uint64_t *drop,
 			char *why, size_t len)
 {
 	struct tdx_mem now;
 	char offs[256];
 	int try, node;
-	int64_t noise = tdx_mem_noise();
+	/*
+	 * Under generic KASAN free memory is no witness: its quarantine moves
+	 * a node's free memory by as much as the smallest leak (tdx_mem.h).
+	 * The offsets are still noted; the exact line judges alone there.
+	 */
+	bool judged = !kasan_quarantine();
 	bool ok = false;
 
-	for (try = 0; try < 4 && !ok; try++) {
+	for (try = 0; try < (judged ? 4 : 1) && !ok; try++) {
 		size_t used = 0;
 
 		if (try)
@@ -167,7 +166,8 @@ bool tdx_mem_dropped_by(const struct tdx_mem *base, const uint64_t *drop,
 			int64_t seen = base->free[node] - now.free[node];
 			/* > 0: less free memory than expected. */
 			int64_t loss = seen - want;
-			bool bad = loss > noise || (drop && -loss > noise);
+			bool bad = loss > (int64_t)TDX_MEM_NOISE ||
+				   (drop && -loss > (int64_t)TDX_MEM_NOISE);
 
 			if (!base->present[node])
 				continue;
@@ -179,17 +179,17 @@ bool tdx_mem_dropped_by(const struct tdx_mem *base, const uint64_t *drop,
 				continue;
 			ok = false;
 			snprintf(why, len,
-				 "node %d: free memory went from %lld to %lld KiB (down %lld KiB), expected down %lld KiB with %lld KiB %s allowed (the measured noise%s)",
+				 "node %d: free memory went from %lld to %lld KiB (down %lld KiB), expected down %lld KiB with %llu KiB %s allowed (the measured noise)",
 				 node, (long long)base->free[node] >> 10,
 				 (long long)now.free[node] >> 10,
 				 (long long)seen >> 10, (long long)want >> 10,
-				 (long long)noise >> 10,
-				 loss > 0 ? "less" : "more",
-				 kasan_quarantine() ? " under KASAN" : "");
+				 TDX_MEM_NOISE >> 10,
+				 loss > 0 ? "less" : "more");
 		}
 	}
 	/* One line per check: make flake gathers these to measure the noise. */
-	vl_note("mem: %s, try %d, free KiB above expected by node:%s",
-		drop ? "drop" : "baseline", try, offs);
-	return ok;
+	vl_note("mem: %s, %s %d, free KiB above expected by node:%s",
+		drop ? "drop" : "baseline", judged ? "try" : "not judged under KASAN, try",
+		try, offs);
+	return ok || !judged;
 }
