@@ -15,12 +15,8 @@
 #     TDX is or is not working), as "# " lines after the last verdict;
 #   - on a kernel with kmemleak (the debug kernel), the run ends with
 #     kmemleak-check: an unreferenced object allocated by virtlife makes
-#     the exit status 3 (tools/run-suite: main_guest fails);
-#   - on a kernel booted with slub_debug=U, the run ends with slab-check:
-#     a slab object allocated by virtlife's code still held after its
-#     modules' unload makes the exit status 3 too.
-# exit: 0, 3 kmemleak-check or slab-check found memory of virtlife's left
-#       (or could not read),
+#     the exit status 3 (tools/run-suite: main_guest fails).
+# exit: 0, 3 kmemleak-check found a leak of virtlife's or could not scan,
 #       2 usage.
 #
 # usage: run_tests.sh [-h|--help] [PROGRAM...]
@@ -191,16 +187,6 @@ if [ -x "$here/kmemleak-check" ] && [ -e /sys/kernel/debug/kmemleak ]; then
 	"$here/kmemleak-check" 2>&1 | sed 's/^/# /'
 	krc=${PIPESTATUS[0]}
 	echo "# kmemleak-check: exit $krc"
-	[ "$krc" = 0 ] || rc=3
-fi
-# Booted with SLUB's allocation tracking (slub_debug=U): whether any slab
-# object virtlife's code allocated outlives its modules, counted exactly
-# by the allocator (L13).
-if [ -x "$here/slab-check" ] && [ -n "$(ls -A /sys/kernel/debug/slab 2>/dev/null)" ]; then
-	echo "# slab-check: after the programs (exit 0: nothing of virtlife's held):"
-	"$here/slab-check" 2>&1 | sed 's/^/# /'
-	krc=${PIPESTATUS[0]}
-	echo "# slab-check: exit $krc"
 	[ "$krc" = 0 ] || rc=3
 fi
 exit $rc
