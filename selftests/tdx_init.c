@@ -15,6 +15,7 @@
 
 #include "tdx_test.h"
 #include "tdx_mem.h"
+#include "hwvirt.h"
 
 #define RACERS	16
 
@@ -46,6 +47,25 @@ TEST_F(tdx_init, on_demand_only_T4)
 	EXPECT_STREQ("uninitialized", st.status);
 	EXPECT_STREQ("none", st.sys_init);
 	EXPECT_EQ(0, st.pamt_bytes);
+}
+
+/*
+ * T10: the device whose prepare callback refuses S3 on a TDX platform is
+ * there, bound to its driver, from the load on (the suspend guest tests
+ * the refusal itself).
+ */
+TEST_F(tdx_init, host_device_bound_T10)
+{
+	const char *link = "/sys/bus/platform/devices/virtlife_tdx_host/driver";
+	char target[256];
+	const char *name;
+	ssize_t n;
+
+	n = readlink(link, target, sizeof(target) - 1);
+	ASSERT_LT(0, n) TH_LOG("%s: %s", link, strerror(errno));
+	target[n] = '\0';
+	name = strrchr(target, '/');
+	EXPECT_STREQ("virtlife_tdx_host", name ? name + 1 : target) TH_LOG("-> %s", target);
 }
 
 /* T1, T2, T3, T5: the first request runs the whole sequence once. */
@@ -237,7 +257,7 @@ TEST_F(tdx_race, one_initialization_T1_T2_T5)
 /* ------------------------------------------------------- no TDX module */
 
 FIXTURE(tdx_off) {
-	int unused;
+	struct hv_kmsg log;
 };
 
 FIXTURE_VARIANT(tdx_off) {
@@ -255,14 +275,17 @@ FIXTURE_VARIANT_ADD(tdx_off, at_load) {
 
 FIXTURE_SETUP(tdx_off)
 {
+	/* Before the load: with tdx=1 the first SEAMCALL is made there. */
+	ASSERT_EQ(0, hv_kmsg_open(&self->log));
 	TDX_BOOT("tdx_module=0", variant->vl_params);
 }
 
-TDX_TEARDOWN(tdx_off)
+VL_TEARDOWN_CHECKED(tdx_off, hv_kmsg_close(&self->log), tdx_teardown)
 
 /*
  * T7: no TDX module (VMFAILINVALID): virtlife loads, TDX is off with
- * -ENODEV and says so, TDs fail with -ENODEV, normal VMs work.
+ * -ENODEV and says so (in its state, and in the log line that
+ * tdx-diagnose reads on a host), TDs fail with -ENODEV, normal VMs work.
  */
 TEST_F(tdx_off, no_module_is_off_T7)
 {
@@ -280,6 +303,7 @@ TEST_F(tdx_off, no_module_is_off_T7)
 	ASSERT_EQ(0, tdx_state(NULL, 0, NULL, line, sizeof(line)));
 	/* "says why": more than the bare word and the errno. */
 	EXPECT_LT(strlen("off: (-ENODEV)"), strlen(line)) TH_LOG("'%s'", line);
+	EXPECT_TRUE(hv_kmsg_has(&self->log, "virtlife_tdx: module not loaded"));
 	EXPECT_ERRNO(-ENODEV, tdx_td_create());
 	EXPECT_ERRNO(-ENODEV, tdx_enable());
 	EXPECT_TDX_STATE("off", -ENODEV);
@@ -485,6 +509,45 @@ TEST_F(tdx_init, emulator_bad_parameters_refused)
 		ret = vl_cold_boot(bad[i], NULL);
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("simhw %s: %s", bad[i],
 					       tdx_errno_name(ret));
+	}
+}
+
+/*
+ * T7: the module takes one private KeyID for itself, so a platform with
+ * one has none for TDs and TDX stays off; two are enough (the boundary at
+ * its exact value).
+ */
+TEST_F(tdx_init, one_private_keyid_is_too_few_T7)
+{
+	struct hv_kmsg log;
+	int td;
+
+	ASSERT_EQ(0, hv_kmsg_open(&log));
+	ASSERT_EQ(0, vl_cold_boot("tdx_nr_keyids=1", ""));
+	EXPECT_ERRNO(-ENODEV, tdx_enable());
+	EXPECT_ERRNO(-ENODEV, tdx_td_create());
+	EXPECT_TRUE(hv_kmsg_has(&log, "virtlife_tdx: initialization failed: too few private KeyIDs available"));
+	hv_kmsg_close(&log);
+
+	ASSERT_EQ(0, vl_cold_boot("tdx_nr_keyids=2", ""));
+	EXPECT_ERRNO(0, tdx_enable());
+	td = tdx_td_create();
+	EXPECT_LE(0, td) TH_LOG("TD with two KeyIDs: %s", tdx_errno_name(td));
+	if (td >= 0)
+		EXPECT_EQ(0, vl_vm_close(td));
+}
+
+/* virtlife.ko's tdx= takes 0 or 1: anything else fails the load. */
+TEST_F(tdx_init, bad_tdx_parameter_refused)
+{
+	static const char *const bad[] = { "tdx=2", "tdx=-1", "tdx=x" };
+	int i, ret;
+
+	for (i = 0; i < NR(bad); i++) {
+		ret = vl_cold_boot(NULL, bad[i]);
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("virtlife %s: %s", bad[i],
+					       tdx_errno_name(ret));
+		EXPECT_FALSE(vl_loaded()) TH_LOG("virtlife %s", bad[i]);
 	}
 }
 

@@ -98,6 +98,40 @@ TEST_F(usage, exit_drops_references)
 	ASSERT_STATE(vl_state_consistent);
 }
 
+/*
+ * The VM's fd is the last step of its creation: when there is none left,
+ * the unwind gives the usage reference back (a 0->1 enable is undone);
+ * a vCPU that gets no fd gives its reference on the VM back, so that the
+ * VM's close still drops the usage count.
+ */
+TEST_F(usage, no_fd_left_unwinds)
+{
+	uint64_t enable_all0 = counter("enable_all");
+	uint64_t disable_all0 = counter("disable_all");
+	struct vl_fds_hold hold;
+	int vm, vcpu;
+
+	/* One fd for /dev/virtlife, none for the VM. */
+	ASSERT_EQ(0, vl_fds_hold(&hold, 1));
+	vm = vl_vm_create();
+	vl_fds_release(&hold);
+	EXPECT_EQ(-EMFILE, vm);
+	EXPECT_EQ(self->base, usage_now());
+	EXPECT_EQ(enable_all0 + !self->base, counter("enable_all"));
+	EXPECT_EQ(disable_all0 + !self->base, counter("disable_all"));
+	ASSERT_STATE(vl_state_consistent);
+
+	vm = vl_vm_create();
+	ASSERT_LE(0, vm) TH_LOG("VM: %s", strerror(-vm));
+	ASSERT_EQ(0, vl_fds_hold(&hold, 0));
+	vcpu = vl_vcpu_create(vm);
+	vl_fds_release(&hold);
+	EXPECT_EQ(-EMFILE, vcpu);
+	ASSERT_EQ(0, vl_vm_close(vm));
+	EXPECT_EQ(self->base, usage_now()) TH_LOG("the failed vCPU kept the VM");
+	ASSERT_STATE(vl_state_consistent);
+}
+
 /* Many VMs at once: the count is exact, each CPU enabled at most once. */
 TEST_F(usage, many_vms)
 {

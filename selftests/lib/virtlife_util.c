@@ -928,6 +928,42 @@ void vl_vm_close_all(void)
 		vl_vm_close(vl_vms[0]);
 }
 
+int vl_fds_hold(struct vl_fds_hold *h, int spare)
+{
+	struct rlimit low;
+	int fd;
+
+	h->n = 0;
+	if (getrlimit(RLIMIT_NOFILE, &h->old))
+		return -errno;
+	low = h->old;
+	low.rlim_cur = VL_FDS_HOLD_LIMIT;
+	if (setrlimit(RLIMIT_NOFILE, &low))
+		return -errno;
+	while (h->n < VL_FDS_HOLD_LIMIT) {
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		h->fds[h->n++] = fd;
+	}
+	if (errno != EMFILE || h->n < spare) {
+		int err = h->n == VL_FDS_HOLD_LIMIT ? E2BIG : errno;
+
+		vl_fds_release(h);
+		return -err;
+	}
+	while (spare-- > 0)
+		close(h->fds[--h->n]);
+	return 0;
+}
+
+void vl_fds_release(struct vl_fds_hold *h)
+{
+	while (h->n > 0)
+		close(h->fds[--h->n]);
+	setrlimit(RLIMIT_NOFILE, &h->old);
+}
+
 int vl_vcpu_create(int vm)
 {
 	int vcpu = ioctl(vm, VIRTLIFE_CREATE_VCPU, 0);

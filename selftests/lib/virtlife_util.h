@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #define VL_SYSFS	"/sys/kernel/virtlife"
 #define VL_DEBUGFS	"/sys/kernel/debug/virtlife"
@@ -128,6 +129,21 @@ void vl_vm_close_all(void);
 int vl_vcpu_create(int vm);
 /* VIRTLIFE_RUN with the calling thread on @cpu: the CPU it ran on, or -errno. */
 int vl_vcpu_run_on(int vcpu, int cpu);
+
+/*
+ * Every free file descriptor below a low RLIMIT_NOFILE taken but @spare, so
+ * that the fd after those fails with EMFILE: the driver's last step
+ * (anon_inode_getfd()) fails and its unwind runs.  vl_fds_release() gives
+ * the fds and the limit back.  0 or -errno.
+ */
+#define VL_FDS_HOLD_LIMIT	64
+struct vl_fds_hold {
+	struct rlimit old;
+	int fds[VL_FDS_HOLD_LIMIT];
+	int n;
+};
+int vl_fds_hold(struct vl_fds_hold *h, int spare);
+void vl_fds_release(struct vl_fds_hold *h);
 
 /* ---- fault injection: knob is "fail_compat" or "fail_enable" ---- */
 int vl_inject(const char *knob, const char *cpulist, int count);
