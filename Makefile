@@ -225,7 +225,7 @@ coverage: deps
 mutate: deps
 	@$(MAKE) --no-print-directory kernel-build KVER=$(VM_KVER)
 	VL_BUILD=$(KBUILD_DIR) VM_KVER=$(VM_KVER) tools/mutate $(if $(SAMPLE),--sample $(SAMPLE)) \
-		$(if $(SEED),--seed $(SEED)) $(if $(JOBS),--jobs $(JOBS))
+		$(if $(SEED),--seed $(SEED)) $(if $(JOBS),--jobs $(JOBS)) $(if $(RESUME),--resume)
 
 # The reliability goals to their counts (tools/soak), on KERNEL (debug: a
 # tenth of each count); build/soak[-KERNEL]/report.txt. SCALE=F multiplies
