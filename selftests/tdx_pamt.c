@@ -4,11 +4,13 @@
  * core reports them (debugfs tdmrs, pamt, memlist), checked against the
  * formula, the NUMA topology of sysfs and the free memory of libnuma.
  *
- * Invariants: T5 (TDMRs 1 GiB aligned covering the memory list; each
+ * Invariants: T5 (the memory list is the online System RAM from 1 MiB
+ * up, one region per run of a node; TDMRs 1 GiB aligned covering it; each
  * PAMT level ALIGN((size >> shift) * entry_size, 4 KiB) with the module's
  * entry sizes; each TDMR's PAMT on the node that owns the TDMR, taken from
  * that node's free memory; the module accepted exactly that list and
- * initialized all of it).
+ * initialized all of it), T6 (every PAMT page given back when the TDX
+ * core unloads).
  * Variants: the default entry sizes (16 bytes), smaller ones, and a 4K
  * level too large for the page allocator (8 MiB per GiB).
  */
@@ -63,6 +65,18 @@ static bool covered(const struct tdx_tdmr *t, int n, uint64_t start, uint64_t en
 	for (i = 0; i < n && pos < end; i++)
 		if (t[i].base <= pos && pos < t[i].base + t[i].size)
 			pos = t[i].base + t[i].size;
+	return pos >= end;
+}
+
+/* Whether [start, end) lies inside the union of the (sorted) ranges. */
+static bool ranges_cover(const struct tdx_range *r, int n, uint64_t start, uint64_t end)
+{
+	uint64_t pos = start;
+	int i;
+
+	for (i = 0; i < n && pos < end; i++)
+		if (r[i].start <= pos && pos < r[i].end)
+			pos = r[i].end;
 	return pos >= end;
 }
 
@@ -179,6 +193,99 @@ TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 	}
 	/* Taken from each node's free memory (the second line: tdx_mem.h). */
 	EXPECT_CHECK(tdx_mem_dropped_by(&self->base, sum, WHY));
+}
+
+/*
+ * T5: the memory list is what /proc/iomem calls System RAM, from 1 MiB up,
+ * every online block of it; sorted, disjoint, and one region per run of a
+ * node: a list that does not merge hands the module a CMR per section.
+ */
+TEST_F(tdx_pamt, memlist_is_online_system_ram_T5)
+{
+	struct tdx_range r[256], ram[64];
+	static int blocks[4096];
+	uint64_t bs = tdx_block_size();
+	int nr, nram, nb, i, j;
+
+	ASSERT_ERRNO(0, tdx_enable());
+	nr = tdx_core_memlist(r, 256);
+	nram = tdx_system_ram(ram, 64);
+	ASSERT_LT(0, nr);
+	ASSERT_LT(0, nram) TH_LOG("no System RAM in /proc/iomem: %s", strerror(-nram));
+	for (i = 0; i < nr; i++) {
+		EXPECT_LT(r[i].start, r[i].end);
+		EXPECT_LE(1ULL << 20, r[i].start) TH_LOG("memory below 1 MiB listed");
+		EXPECT_TRUE(ranges_cover(ram, nram, r[i].start, r[i].end))
+			TH_LOG("region [%#llx, %#llx) is not System RAM",
+			       (unsigned long long)r[i].start,
+			       (unsigned long long)r[i].end);
+		if (!i)
+			continue;
+		EXPECT_LE(r[i - 1].end, r[i].start)
+			TH_LOG("regions %d and %d unsorted or overlapping", i - 1, i);
+		EXPECT_FALSE(r[i - 1].end == r[i].start && r[i - 1].nid == r[i].nid)
+			TH_LOG("regions %d and %d: one run of node %d in two, at %#llx",
+			       i - 1, i, r[i].nid, (unsigned long long)r[i].start);
+	}
+	if (!bs)
+		SKIP(return, "no memory block size (CONFIG_MEMORY_HOTPLUG): which memory is online is unknown");
+	nb = tdx_memory_blocks(blocks, 4096);
+	ASSERT_LT(0, nb);
+	for (i = 0; i < nb; i++) {
+		uint64_t bstart = blocks[i] * bs, bend = bstart + bs;
+
+		if (!tdx_block_online(blocks[i]))
+			continue;
+		for (j = 0; j < nram; j++) {
+			uint64_t s = bstart > ram[j].start ? bstart : ram[j].start;
+			uint64_t e = bend < ram[j].end ? bend : ram[j].end;
+
+			if (s < 1ULL << 20)
+				s = 1ULL << 20;
+			if (s < e)
+				EXPECT_TRUE(ranges_cover(r, nr, s, e))
+					TH_LOG("online System RAM [%#llx, %#llx) not in the list",
+					       (unsigned long long)s, (unsigned long long)e);
+		}
+	}
+}
+
+/*
+ * T6: the TDX core's unload gives every PAMT page back to the page
+ * allocator. /proc/kpagecount is the witness: each PAMT page has a
+ * reference while the module holds it and none once freed, except the few
+ * the allocator hands out again before they are read (it reuses the pages
+ * freed last first).
+ */
+TEST_F(tdx_pamt, pamts_given_back_at_unload_T6)
+{
+	struct tdx_tdmr t[64];
+	uint64_t pages = 0, before = 0, after = 0, n;
+	int nt, i, lvl;
+
+	ASSERT_ERRNO(0, tdx_enable());
+	nt = tdx_core_tdmrs(t, 64);
+	ASSERT_LT(0, nt);
+	for (i = 0; i < nt; i++)
+		for (lvl = 0; lvl < 3; lvl++) {
+			pages += t[i].pamt_size[lvl] / 4096;
+			ASSERT_EQ(0, tdx_pages_in_use(t[i].pamt_base[lvl],
+						      t[i].pamt_size[lvl], &n));
+			before += n;
+		}
+	EXPECT_EQ(pages, before)
+		TH_LOG("%llu of %llu PAMT pages in use while the module holds them",
+		       (unsigned long long)before, (unsigned long long)pages);
+	ASSERT_EQ(0, vl_unload_tdx_core());
+	for (i = 0; i < nt; i++)
+		for (lvl = 0; lvl < 3; lvl++) {
+			ASSERT_EQ(0, tdx_pages_in_use(t[i].pamt_base[lvl],
+						      t[i].pamt_size[lvl], &n));
+			after += n;
+		}
+	TH_LOG("%llu of %llu PAMT pages in use again after the unload",
+	       (unsigned long long)after, (unsigned long long)pages);
+	EXPECT_GE(pages / 16, after);
 }
 
 TDX_HARNESS_MAIN(VL_BASE_NEEDS)

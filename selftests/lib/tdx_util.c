@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,70 @@ int tdx_core_memlist(struct tdx_range *r, int max)
 	int ret = vl_each_line(TDX_CORE_DEBUGFS "/memlist", memlist_line, &c);
 
 	return ret ? ret : c.n;
+}
+
+struct ram_ctx {
+	struct tdx_range *r;
+	int max, n;
+	bool hidden;
+};
+
+/* "00100000-bffdffff : System RAM"; nested resources are indented. */
+static bool ram_line(const char *line, void *ctx)
+{
+	struct ram_ctx *c = ctx;
+	unsigned long long start, last;
+	char name[64] = "";
+
+	if (line[0] == ' ' ||
+	    sscanf(line, "%llx-%llx : %63[^\n]", &start, &last, name) != 3 ||
+	    strcmp(name, "System RAM"))
+		return true;
+	if (!start && !last)
+		c->hidden = true;
+	if (c->n && c->r[c->n - 1].end == start)
+		c->r[c->n - 1].end = last + 1;
+	else if (c->n < c->max)
+		c->r[c->n++] = (struct tdx_range){ start, last + 1, -1 };
+	return true;
+}
+
+int tdx_system_ram(struct tdx_range *r, int max)
+{
+	struct ram_ctx c = { r, max, 0, false };
+	int ret = vl_each_line("/proc/iomem", ram_line, &c);
+
+	if (ret)
+		return ret;
+	return c.hidden ? -EPERM : c.n;
+}
+
+int tdx_pages_in_use(uint64_t pa, uint64_t size, uint64_t *in_use)
+{
+	uint64_t pfn, count[512];
+	int fd, ret = 0;
+
+	*in_use = 0;
+	fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (pfn = pa >> 12; pfn < (pa + size + 4095) >> 12 && !ret;) {
+		uint64_t n = (pa + size + 4095) / 4096 - pfn, i;
+		ssize_t got;
+
+		if (n > 512)
+			n = 512;
+		got = pread(fd, count, n * 8, pfn * 8);
+		if (got != (ssize_t)(n * 8)) {
+			ret = got < 0 ? -errno : -EIO;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			*in_use += count[i] != 0;
+		pfn += n;
+	}
+	close(fd);
+	return ret;
 }
 
 int tdx_fail_step(const char *cmd)

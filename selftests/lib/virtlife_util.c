@@ -512,6 +512,17 @@ int vl_unload_all(void)
 	return ret;
 }
 
+int vl_unload_tdx_core(void)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < VL_NR_MODULES && !ret; i++)
+		if (strcmp(vl_modules[i], "virtlife_simhw"))
+			ret = unload_module(vl_modules[i]);
+	return ret;
+}
+
 bool vl_tdx_core_loaded(void)
 {
 	return module_loaded("virtlife_tdx");

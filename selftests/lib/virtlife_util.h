@@ -70,6 +70,7 @@ int vl_load_simhw(void);
 int vl_load(const char *params);	/* virtlife.ko; loads simhw first */
 int vl_unload(void);			/* virtlife.ko only */
 int vl_unload_all(void);		/* virtlife.ko then simhw */
+int vl_unload_tdx_core(void);		/* virtlife.ko then the TDX core */
 bool vl_loaded(void);
 bool vl_simhw_loaded(void);
 /* Back to a known platform: virtlife unloaded, all CPUs online, simhw loaded. */
