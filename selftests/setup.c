@@ -9,6 +9,7 @@
  * fails, so that a later setup succeeds.
  */
 #include "vl_test.h"
+#include "hwvirt.h"
 
 #define MASKS VL_DEBUGFS "/mmu_masks"
 
@@ -95,12 +96,20 @@ TEST_F(setup, failed_setup_then_success)
 	int cpus[CPU_SETSIZE], n, ret, vm;
 	uint64_t seq = vl_last_seq();
 
+	struct hv_kmsg log;
+
 	n = vl_hotpluggable_cpus(cpus, CPU_SETSIZE);
 	if (!n)
 		SKIP(return, "needs a second CPU to differ from the boot CPU");
 	ASSERT_EQ(0, simhw_set_features(cpus[n - 1], "0x5a5a"));
+	ASSERT_EQ(0, hv_kmsg_open(&log));
 	ret = switch_backend("sim-alt");
 	ASSERT_NE(0, ret) TH_LOG("setup succeeded with cpu%d incompatible", cpus[n - 1]);
+	/* The old backend fails on that CPU too: none is left, and the log says so. */
+	EXPECT_TRUE(hv_kmsg_has(&log, "and sim again (") && hv_kmsg_has(&log, "no backend"))
+		TH_LOG("no backend is left, and the log does not say so");
+	hv_kmsg_close(&log);
+	EXPECT_EQ(-ENODEV, vl_vm_create()) TH_LOG("a VM with no backend");
 	ASSERT_LE(0, vl_events_since(seq, &self->evs));
 	ASSERT_LE(0, vl_event_find(&self->evs, 0, "backend_unpublish"))
 		TH_LOG("failed setup did not unpublish");
@@ -115,6 +124,31 @@ TEST_F(setup, failed_setup_then_success)
 	ASSERT_LE(0, setup_in_order(&self->evs, 0, why, sizeof(why))) TH_LOG("%s", why);
 	vm = vl_vm_create();
 	ASSERT_LE(0, vm) TH_LOG("VM after the switch: %s", strerror(-vm));
+	ASSERT_STATE(vl_state_consistent);
+}
+
+/*
+ * A switch whose new backend fails once (one injected compat failure) sets
+ * the old one up again: it is in use, VMs work, and the log says nothing
+ * of "no backend".
+ */
+TEST_F(setup, failed_switch_keeps_the_old_backend)
+{
+	char name[64] = "";
+	struct hv_kmsg log;
+	int ret, vm;
+
+	ASSERT_EQ(0, vl_inject("fail_compat", "0", 1));
+	ASSERT_EQ(0, hv_kmsg_open(&log));
+	ret = switch_backend("sim-alt");
+	EXPECT_EQ(-EIO, ret) TH_LOG("switch with an injected compat failure: %s", strerror(-ret));
+	EXPECT_FALSE(hv_kmsg_has(&log, "no backend"))
+		TH_LOG("the old backend came back, yet the log says none is left");
+	hv_kmsg_close(&log);
+	ASSERT_LE(0, vl_read(VL_SYSFS "/backend", name, sizeof(name)));
+	EXPECT_STREQ("sim\n", name);
+	vm = vl_vm_create();
+	EXPECT_LE(0, vm) TH_LOG("VM on the old backend: %s", strerror(-vm));
 	ASSERT_STATE(vl_state_consistent);
 }
 
