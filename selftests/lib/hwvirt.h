@@ -54,12 +54,16 @@ struct hv_kmsg {
 };
 /* Start reading /dev/kmsg from now on. */
 int hv_kmsg_open(struct hv_kmsg *k);
-/* Whether a message since hv_kmsg_open() contains @needle. */
+/*
+ * Whether a message since hv_kmsg_open() contains @needle. It reads the
+ * messages, so a second call sees only those after the first: look for
+ * two lines of one step in hv_kmsg_text()'s text instead.
+ */
 bool hv_kmsg_has(struct hv_kmsg *k, const char *needle);
 void hv_kmsg_close(struct hv_kmsg *k);
 
 /* Every message since hv_kmsg_open() (the text after the header), "; "
- * between them, into @buf; returns how many there were. */
+ * between them, into @buf; returns how many there were. It reads them too. */
 int hv_kmsg_text(struct hv_kmsg *k, char *buf, size_t len);
 
 /* ---- another hypervisor: KVM ---- */

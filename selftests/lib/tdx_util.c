@@ -482,34 +482,6 @@ int tdx_system_ram(struct tdx_range *r, int max)
 	return c.hidden ? -EPERM : c.n;
 }
 
-int tdx_pages_in_use(uint64_t pa, uint64_t size, uint64_t *in_use)
-{
-	uint64_t pfn, count[512];
-	int fd, ret = 0;
-
-	*in_use = 0;
-	fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (pfn = pa >> 12; pfn < (pa + size + 4095) >> 12 && !ret;) {
-		uint64_t n = (pa + size + 4095) / 4096 - pfn, i;
-		ssize_t got;
-
-		if (n > 512)
-			n = 512;
-		got = pread(fd, count, n * 8, pfn * 8);
-		if (got != (ssize_t)(n * 8)) {
-			ret = got < 0 ? -errno : -EIO;
-			break;
-		}
-		for (i = 0; i < n; i++)
-			*in_use += count[i] != 0;
-		pfn += n;
-	}
-	close(fd);
-	return ret;
-}
-
 int tdx_fail_step(const char *cmd)
 {
 	return vl_write(TDX_CORE_DEBUGFS "/fail_step", cmd);

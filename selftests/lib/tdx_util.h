@@ -139,12 +139,6 @@ int tdx_core_memlist(struct tdx_range *r, int max);
  * joined (nid -1); -EPERM when the addresses are hidden (not root).
  */
 int tdx_system_ram(struct tdx_range *r, int max);
-/*
- * Of the pages of [pa, pa + size), how many have a reference
- * (/proc/kpagecount: a page the page allocator handed out and nobody gave
- * back), in *in_use.
- */
-int tdx_pages_in_use(uint64_t pa, uint64_t size, uint64_t *in_use);
 
 int tdx_fail_step(const char *cmd);		/* "STEP" or "STEP ERRNO" */
 
