@@ -360,13 +360,18 @@ static bool nothing_left(char *why, size_t len)
 TEST_F(tdx_load, failure_at_load_fails_insmod_T4_T7)
 {
 	struct tdx_leaves failed, now;
+	struct hv_kmsg log;
 	const char *skip = tdx_mem_unavailable();
 
 	if (skip)
 		SKIP(return, "%s", skip);
 	ASSERT_EQ(0, tdx_mem_sample(&self->mem));
 	ASSERT_EQ(0, tdx_fail_leaf("SYS.KEY.CONFIG", TDX_OPERAND_INVALID, 1));
+	ASSERT_EQ(0, hv_kmsg_open(&log));
 	ASSERT_ERRNO(-EIO, vl_load("tdx=1"));
+	/* The failed load says why in the log. */
+	EXPECT_TRUE(hv_kmsg_has(&log, "virtlife: tdx=1: TDX initialization failed: -5"));
+	hv_kmsg_close(&log);
 	EXPECT_CHECK(nothing_left(WHY));
 	EXPECT_CHECK(tdx_mem_dropped_by(&self->mem, NULL, WHY));
 	ASSERT_EQ(0, tdx_leaves(&failed));

@@ -195,6 +195,58 @@ TEST_F(tdx_pamt, pamt_per_node_matches_formula_T5)
 	EXPECT_CHECK(tdx_mem_dropped_by(&self->base, sum, WHY));
 }
 
+/* The page allocator's largest block: /proc/buddyinfo has a column per order. */
+static uint64_t largest_block(void)
+{
+	char buf[4096], name[32];
+	int n, orders = 0;
+	char *p;
+
+	if (vl_read("/proc/buddyinfo", buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "zone");
+	if (!p || sscanf(p, "zone %31s%n", name, &n) != 1)
+		return 0;
+	for (p += n; *p && *p != '\n'; orders++) {
+		unsigned long count;
+
+		if (sscanf(p, " %lu%n", &count, &n) != 1)
+			break;
+		p += n;
+	}
+	return orders ? 4096ULL << (orders - 1) : 0;
+}
+
+/*
+ * T5 as docs/tdx.md has it: a TDMR's three PAMT levels are one allocation
+ * (4K, 2M, 1G in that order) when their total fits the page allocator's
+ * largest block, one allocation per level beyond it.
+ */
+TEST_F(tdx_pamt, pamt_one_block_when_it_fits_T5)
+{
+	uint64_t largest = largest_block();
+	struct tdx_tdmr t[64];
+	int nt, i;
+
+	ASSERT_LT(0, largest) TH_LOG("no orders in /proc/buddyinfo");
+	ASSERT_ERRNO(0, tdx_enable());
+	nt = tdx_core_tdmrs(t, 64);
+	ASSERT_LT(0, nt);
+	for (i = 0; i < nt; i++) {
+		uint64_t total = t[i].pamt_size[0] + t[i].pamt_size[1] + t[i].pamt_size[2];
+		bool one = t[i].pamt_base[1] == t[i].pamt_base[0] + t[i].pamt_size[0] &&
+			   t[i].pamt_base[2] == t[i].pamt_base[1] + t[i].pamt_size[1];
+
+		EXPECT_EQ(total <= largest, one)
+			TH_LOG("tdmr %d: PAMT of %llu bytes (largest block %llu) at %#llx/%#llx/%#llx: %s",
+			       i, (unsigned long long)total, (unsigned long long)largest,
+			       (unsigned long long)t[i].pamt_base[0],
+			       (unsigned long long)t[i].pamt_base[1],
+			       (unsigned long long)t[i].pamt_base[2],
+			       one ? "one block" : "one block per level");
+	}
+}
+
 /*
  * T5: the memory list is what /proc/iomem calls System RAM, from 1 MiB up,
  * every online block of it; sorted, disjoint, and one region per run of a
